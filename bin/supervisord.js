@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Runs in this very process (no wrapper fork), so signals and getPID() reach the daemon itself.
+import { main } from '../dist/src/cli/supervisord.js';
+
+await main();

@@ -1,0 +1,128 @@
+// supervisord: the boot sequence reads top to bottom: command line, config, privileges, limits,
+// background, then runs until an exit signal, starting over in the same pid after a SIGHUP.
+import fs from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { parseSupervisordArgs, UsageError, HELP_TEXT, type SupervisordArgs } from './supervisord-args.js';
+import { loadConfig } from '../config/loader.js';
+import { findConfigFile, noConfigFoundMessage } from '../config/search.js';
+import { ConfigError } from '../config/errors.js';
+import type { Config } from '../config/types.js';
+import { dropPrivileges } from '../daemon/privileges.js';
+import { raiseLimits, RlimitError } from '../daemon/rlimits.js';
+import { isDaemonChild, runDetachedCopy, reportToParent } from '../daemon/daemonize.js';
+import { SignalQueue } from '../daemon/signals.js';
+import { runOnce } from '../daemon/run.js';
+import { COMPAT_VERSION } from '../version.js';
+
+const ROOT_WARNING =
+  'Supervisor is running as root.  Privileges were not dropped because no user is specified in the ' +
+  'config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.';
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export async function main(argv: string[] = process.argv.slice(2), progname = process.argv[1] ?? 'supervisord'): Promise<void> {
+  const inBackground = isDaemonChild();
+  const fail = (message: string): never => {
+    const text = `Error: ${message}\nFor help, use ${progname} -h\n`;
+    if (inBackground) reportToParent({ ok: false, message: text });
+    else process.stderr.write(text);
+    throw new Exit(2);
+  };
+
+  try {
+    let args: SupervisordArgs;
+    try {
+      args = parseSupervisordArgs(argv);
+    } catch (err) {
+      if (err instanceof UsageError) fail(err.message);
+      throw err;
+    }
+    if (args!.help) {
+      process.stdout.write(HELP_TEXT.replace('%s', progname) + '\n');
+      return;
+    }
+    if (args!.version) {
+      process.stdout.write(`${COMPAT_VERSION}\n`);
+      return;
+    }
+    const configFile = resolveConfigFile(args!, progname, fail);
+    const load = (): Config => {
+      try {
+        return loadConfig(configFile, { overrides: args.overrides });
+      } catch (err) {
+        if (err instanceof ConfigError) return fail(err.message);
+        throw err;
+      }
+    };
+    let config = load();
+
+    // Without -n the foreground process only validates; the background copy does the work.
+    if (!config.supervisord.nodaemon && !inBackground) await runDetachedCopy();
+
+    const signals = new SignalQueue();
+    signals.install();
+    let first = true;
+    for (;;) {
+      const criticals: string[] = [];
+      const infos: string[] = [];
+      const { uid, gid, user } = config.supervisord;
+      if (uid === null) {
+        if (process.getuid!() === 0) criticals.push(ROOT_WARNING);
+      } else {
+        const problem = dropPrivileges({ name: user ?? String(uid), uid, gid: gid ?? uid });
+        if (problem) fail(problem);
+        infos.push(`Set uid to user ${uid} succeeded`);
+      }
+      if (first) {
+        try {
+          infos.push(...raiseLimits({ RLIMIT_NOFILE: config.supervisord.minfds, RLIMIT_NPROC: config.supervisord.minprocs }));
+        } catch (err) {
+          if (err instanceof RlimitError) fail(err.message);
+          throw err;
+        }
+      }
+      const outcome = await runOnce({
+        config,
+        signals,
+        criticals,
+        infos,
+        daemonizing: inBackground && first,
+        onReady: inBackground && first ? () => reportToParent({ ok: true }) : undefined,
+      });
+      if (outcome === 'shutdown') break;
+      first = false;
+      // 4.2.5 exits 2 when the config became invalid before a reload
+      config = load();
+    }
+    signals.uninstall();
+    process.exit(0);
+  } catch (err) {
+    if (err instanceof Exit) process.exit(err.code);
+    throw err;
+  }
+}
+
+function resolveConfigFile(args: SupervisordArgs, progname: string, fail: (m: string) => never): string {
+  if (args.configFile !== null) {
+    // kept as given: 4.2.5's messages name the file as typed ("(file: 'sd.conf')")
+    if (!fs.existsSync(args.configFile)) fail(`could not find config file ${args.configFile}`);
+    return args.configFile;
+  }
+  // HERE = the parent of the directory holding the executable (/usr for /usr/bin/supervisord)
+  const argv0Dir = path.dirname(path.resolve(progname));
+  const found = findConfigFile({ argv0Dir, cwd: process.cwd() });
+  if (!found) return fail(noConfigFoundMessage({ argv0Dir, cwd: process.cwd() }));
+  if (process.getuid?.() === 0) {
+    process.stderr.write(
+      'UserWarning: Supervisord is running as root and it is searching for its configuration file in default ' +
+        'locations (including its current working directory); you probably want to specify a "-c" argument ' +
+        'specifying an absolute path to a configuration file for improved security.\n',
+    );
+  }
+  return found;
+}

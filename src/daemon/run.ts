@@ -1,0 +1,132 @@
+// One run of supervisord over one loaded config: boot, serve signals, stop. A SIGHUP ends the
+// run with 'restart' and the caller loads the config again and starts a new run in the same pid.
+import process from 'node:process';
+import type { Config } from '../config/types.js';
+import type { Logger } from '../logging/logger.js';
+import { Supervisor } from '../process/supervisor.js';
+import { SupervisorState } from '../process/states.js';
+import { clearAutoChildLogs } from '../output/autolog.js';
+import { makeMainLogger } from './main-log.js';
+import { writePidfile, removeQuietly } from './pidfile.js';
+import type { DaemonSignal, SignalQueue } from './signals.js';
+
+export type RunOutcome = 'shutdown' | 'restart';
+
+export interface RunContext {
+  config: Config;
+  signals: SignalQueue;
+  /** CRIT lines to log first (the running-as-root warning) */
+  criticals: string[];
+  /** INFO lines to log after the config's own (privileges, rlimits) */
+  infos: string[];
+  /** true in the background copy started without -n, on its first run */
+  daemonizing: boolean;
+  /** called once the run is up (pidfile written), for the foreground process waiting on us */
+  onReady?: () => void;
+}
+
+const WAITING_REPORT_MS = 3000;
+
+export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
+  const { config } = ctx;
+  const settings = config.supervisord;
+  const logger = makeMainLogger(settings);
+  for (const msg of ctx.criticals) logger.critical(msg);
+  for (const msg of config.warnings) logger.warn(msg);
+  for (const msg of [...config.infos, ...ctx.infos]) logger.info(msg);
+
+  if (!settings.nocleanup) clearAutoChildLogs(settings.childlogdir, logger);
+  const supervisor = new Supervisor({ config, logger });
+
+  if (ctx.daemonizing) daemonizeInPlace(settings.directory, settings.umask, logger);
+  let pidfileWritten = writePidfile(settings.pidfile);
+  if (pidfileWritten) logger.info(`supervisord started with pid ${process.pid}`);
+  else logger.critical(`could not write pidfile ${settings.pidfile}`);
+  ctx.onReady?.();
+
+  supervisor.start();
+  let outcome: RunOutcome;
+  try {
+    outcome = await new Promise<RunOutcome>((resolve) => {
+      ctx.signals.setHandler((sig) => {
+        const result = handleSignal(sig, supervisor, logger);
+        if (result) resolve(result);
+      });
+    });
+    outcome = await stopEverything(supervisor, logger, ctx.signals, outcome);
+  } finally {
+    ctx.signals.setHandler(null);
+    if (pidfileWritten) removeQuietly(settings.pidfile);
+    logger.close();
+  }
+  return outcome;
+}
+
+function handleSignal(sig: DaemonSignal, supervisor: Supervisor, logger: Logger): RunOutcome | null {
+  switch (sig) {
+    case 'SIGTERM':
+    case 'SIGINT':
+    case 'SIGQUIT':
+      logger.warn(`received ${sig} indicating exit request`);
+      return 'shutdown';
+    case 'SIGHUP':
+      logger.warn(`received ${sig} indicating restart request`);
+      return 'restart';
+    case 'SIGUSR2':
+      logger.info(`received ${sig} indicating log reopen request`);
+      logger.reopen();
+      supervisor.reopenLogs();
+      logger.info('supervisord logreopen');
+      return null;
+  }
+}
+
+/**
+ * Stops every process in reverse priority, logging who we still wait for every 3 s as 4.2.5 does.
+ * An exit signal during a restart turns it into a shutdown; a SIGHUP during a shutdown is ignored.
+ */
+async function stopEverything(
+  supervisor: Supervisor,
+  logger: Logger,
+  signals: SignalQueue,
+  requested: RunOutcome,
+): Promise<RunOutcome> {
+  let outcome = requested;
+  signals.setHandler((sig) => {
+    if (sig === 'SIGHUP') {
+      if (outcome === 'shutdown') logger.warn(`ignored ${sig} indicating restart request (shutdown in progress)`);
+      else logger.warn(`received ${sig} indicating restart request`);
+    } else if (sig === 'SIGUSR2') {
+      handleSignal(sig, supervisor, logger);
+    } else {
+      logger.warn(`received ${sig} indicating exit request`);
+      outcome = 'shutdown';
+    }
+  });
+  const report = (): void => {
+    const names = supervisor.unstoppedProcessNames();
+    if (names.length > 0) logger.info(`waiting for ${names.join(', ')} to die`);
+  };
+  const done = supervisor.shutdown(outcome === 'restart' ? SupervisorState.RESTARTING : SupervisorState.SHUTDOWN);
+  report();
+  const timer = setInterval(report, WAITING_REPORT_MS);
+  try {
+    await done;
+  } finally {
+    clearInterval(timer);
+  }
+  return outcome;
+}
+
+function daemonizeInPlace(directory: string | null, umask: number, logger: Logger): void {
+  logger.info('daemonizing the supervisord process');
+  if (directory) {
+    try {
+      process.chdir(directory);
+      logger.info(`set current directory: '${directory}'`);
+    } catch (err) {
+      logger.critical(`can't chdir into '${directory}': ${(err as Error).message}`);
+    }
+  }
+  process.umask(umask);
+}

@@ -1,0 +1,101 @@
+// The fork/exec step. Node's spawn does in C what 4.2.5's child does in Python (new process group,
+// setuid, chdir, umask, exec), and reports a failure to the parent instead of a child exiting 127;
+// this module turns such failures back into the bytes and spawnerr 4.2.5 would produce.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+
+export interface LaunchRequest {
+  filename: string;
+  argv: string[];
+  env: Record<string, string>;
+  directory: string | null;
+  umask: number | null;
+  uid: number | null;
+  gid: number | null;
+}
+
+/** A start that failed before the program ran. */
+export interface LaunchFailure {
+  /** the text for `status`, the API and a later "spawnerr:" */
+  spawnerr: string;
+  /** the main-log "spawnerr: ..." detail */
+  detail: string;
+  /** what 4.2.5's forked child would have written to its stderr; null for parent-side failures */
+  childStderr: string | null;
+}
+
+export const EXITED_TOO_QUICKLY = 'Exited too quickly (process log may have details)';
+
+function childSideFailure(what: string): LaunchFailure {
+  return {
+    spawnerr: EXITED_TOO_QUICKLY,
+    detail: what,
+    childStderr: `supervisor: ${what}\nsupervisor: child process was not spawned\n`,
+  };
+}
+
+/** 4.2.5 checks in the child, in this order: setuid, then chdir; we check the same in the parent first. */
+export function checkChildSetup(request: LaunchRequest): LaunchFailure | null {
+  if (request.uid !== null && request.uid !== process.getuid?.() && process.getuid?.() !== 0) {
+    return childSideFailure(`couldn't setuid to ${request.uid}: Can't drop privilege as nonroot user`);
+  }
+  if (request.directory !== null) {
+    const errno = directoryErrno(request.directory);
+    if (errno !== null) return childSideFailure(`couldn't chdir to ${request.directory}: ${errno}`);
+  }
+  return null;
+}
+
+function directoryErrno(directory: string): string | null {
+  try {
+    if (!fs.statSync(directory).isDirectory()) return 'ENOTDIR';
+    fs.accessSync(directory, fs.constants.X_OK);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EIO';
+  }
+}
+
+/** Map an error Node reports from spawn (thrown, or emitted as 'error') to what 4.2.5 would show. */
+export function launchFailureFrom(err: NodeJS.ErrnoException, request: LaunchRequest, processName: string): LaunchFailure {
+  const code = err.code ?? 'EIO';
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    const message = `too many open files to spawn '${processName}'`;
+    return { spawnerr: message, detail: message, childStderr: null };
+  }
+  if (code === 'EAGAIN') {
+    const message = `Too many processes in process table to spawn '${processName}'`;
+    return { spawnerr: message, detail: message, childStderr: null };
+  }
+  if (request.directory !== null) {
+    const dirErrno = directoryErrno(request.directory);
+    if (dirErrno !== null) return childSideFailure(`couldn't chdir to ${request.directory}: ${dirErrno}`);
+  }
+  if (request.uid !== null && code === 'EPERM') {
+    return childSideFailure(`couldn't setuid to ${request.uid}: ${code}`);
+  }
+  return childSideFailure(`couldn't exec ${request.argv[0] ?? request.filename}: ${code}`);
+}
+
+/**
+ * Spawns the program in its own process group and session (`detached`: setsid, so pgid == pid and
+ * signals aimed at the daemon's terminal do not reach it), with the umask set around the fork because
+ * the child inherits it. Throws what spawn throws; a returned child without a pid will emit 'error'.
+ */
+export function launch(request: LaunchRequest): ChildProcess {
+  const sameUser = request.uid === null || request.uid === process.getuid?.();
+  const previousUmask = request.umask === null ? null : process.umask(request.umask);
+  try {
+    return spawn(request.filename, request.argv.slice(1), {
+      argv0: request.argv[0],
+      env: request.env,
+      cwd: request.directory ?? undefined,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      uid: sameUser ? undefined : (request.uid ?? undefined),
+      gid: sameUser ? undefined : (request.gid ?? undefined),
+    });
+  } finally {
+    if (previousUmask !== null) process.umask(previousUmask);
+  }
+}

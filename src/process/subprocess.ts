@@ -1,0 +1,500 @@
+// One supervised child and its state machine (4.2.5's Subprocess), driven by events and timers
+// instead of a once-a-second loop: exits, startsecs, backoff retries and stop deadlines are acted
+// on when they happen.
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { ProcessConfig } from '../config/types.js';
+import type { Logger } from '../logging/logger.js';
+import { ChildLogFile } from '../output/child-log-file.js';
+import { pipeToLog } from '../output/pipe-to-log.js';
+import { CommandError, resolveCommand, searchPath } from './command.js';
+import { childEnvironment } from './environment.js';
+import { describeExit, type ExitRecord } from './exit-record.js';
+import { checkChildSetup, EXITED_TOO_QUICKLY, launch, launchFailureFrom, type LaunchFailure, type LaunchRequest } from './launch.js';
+import { describeProcess, type ProcessInfo } from './process-info.js';
+import { describeSignal, signalNumber } from './signals.js';
+import { ProcessState, processStateName } from './states.js';
+
+/** One state change of one process; the event bus turns it into a PROCESS_STATE_<to> event. */
+export interface StateChange {
+  process: string;
+  group: string;
+  from: ProcessState;
+  to: ProcessState;
+  /** the child's pid at the change (the exited pid for EXITED/STOPPED), 0 when there is none */
+  pid: number;
+  /** EXITED only: exit status in exitcodes */
+  expected?: boolean;
+  /** STARTING and BACKOFF only: the backoff counter */
+  tries?: number;
+  /** set when the change was caused by the child ending */
+  exit?: ExitRecord;
+  /** epoch milliseconds */
+  at: number;
+}
+
+export interface SubprocessOptions {
+  config: ProcessConfig;
+  group: string;
+  logger: Logger;
+  /** supervisord's environment, the base of the child's */
+  daemonEnv: NodeJS.ProcessEnv;
+  /** SUPERVISOR_SERVER_URL when the program has no serverurl of its own; null if no server */
+  serverUrl: string | null;
+  /** resolved stdout log path (AUTO already turned into a file name); null = NONE */
+  stdoutLogfile: string | null;
+  /** resolved stderr log path; null = NONE */
+  stderrLogfile: string | null;
+  /** false while supervisord shuts down or restarts: no automatic (re)start then */
+  mayStartAutomatically: () => boolean;
+}
+
+// 4.2.5 restarts an exited process at its next loop iteration, about once a second when idle; the
+// same floor here keeps a program that dies instantly with startsecs=0 from being respawned in a hot loop.
+const MIN_AUTORESTART_INTERVAL_MS = 1000;
+// After the child exits, how long its pipes may take to deliver their last bytes before the state changes.
+const DRAIN_GRACE_MS = 50;
+
+const NONE = undefined;
+
+export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
+  readonly config: ProcessConfig;
+  readonly group: string;
+  private readonly logger: Logger;
+  private readonly options: SubprocessOptions;
+
+  private currentState = ProcessState.STOPPED;
+  private currentPid = 0;
+  private child: ChildProcess | null = null;
+  /** epoch ms of the last spawn attempt, 0 = never */
+  private laststart = 0;
+  /** epoch ms of the last exit */
+  private laststop = 0;
+  /** monotonic ms of the last spawn attempt */
+  private startedAt = 0;
+  private backoff = 0;
+  private killing = false;
+  private spawnError: string | null = null;
+  private exitStatus: number | null = null;
+  private lastExitRecord: ExitRecord | null = null;
+
+  private startTimer: NodeJS.Timeout | undefined = NONE;
+  private retryTimer: NodeJS.Timeout | undefined = NONE;
+  private restartTimer: NodeJS.Timeout | undefined = NONE;
+  private killTimer: NodeJS.Timeout | undefined = NONE;
+
+  private stdoutLog: ChildLogFile | null = null;
+  private stderrLog: ChildLogFile | null = null;
+
+  constructor(options: SubprocessOptions) {
+    super();
+    this.options = options;
+    this.config = options.config;
+    this.group = options.group;
+    this.logger = options.logger;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get state(): ProcessState {
+    return this.currentState;
+  }
+
+  get pid(): number {
+    return this.currentPid;
+  }
+
+  get spawnerr(): string | null {
+    return this.spawnError;
+  }
+
+  /** How the child last ended; null before the first exit. */
+  get lastExit(): ExitRecord | null {
+    return this.lastExitRecord;
+  }
+
+  /** The name `supervisorctl status` shows: "name" when group == name, else "group:name". */
+  get displayName(): string {
+    return this.group === this.name ? this.name : `${this.group}:${this.name}`;
+  }
+
+  /** Row 1: spawn if autostart and never started in this run. */
+  autostart(): void {
+    if (this.config.autostart && this.laststart === 0 && this.currentState === ProcessState.STOPPED && this.options.mayStartAutomatically()) {
+      this.spawn();
+    }
+  }
+
+  /**
+   * Start the child (4.2.5's spawn). Returns the pid, or undefined when the start failed at once
+   * (the process is then in BACKOFF with spawnerr set) or a child is already running.
+   */
+  spawn(): number | undefined {
+    if (this.currentPid) {
+      this.logger.warn(`process '${this.name}' already running`);
+      return undefined;
+    }
+    if (![ProcessState.EXITED, ProcessState.FATAL, ProcessState.BACKOFF, ProcessState.STOPPED].includes(this.currentState)) {
+      this.logger.warn(`process '${this.name}' cannot be started from state ${processStateName(this.currentState)}`);
+      return undefined;
+    }
+    this.clearTimer('retryTimer');
+    this.clearTimer('restartTimer');
+    this.killing = false;
+    this.spawnError = null;
+    this.exitStatus = null;
+    this.laststart = Date.now();
+    this.startedAt = performance.now();
+    this.changeState(ProcessState.STARTING);
+
+    let request: LaunchRequest;
+    try {
+      request = this.launchRequest();
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      this.failStart({ spawnerr: err.message, detail: err.message, childStderr: null });
+      return undefined;
+    }
+    const setupFailure = checkChildSetup(request);
+    if (setupFailure) {
+      this.failStart(setupFailure);
+      return undefined;
+    }
+
+    this.openLogs();
+    let child: ChildProcess;
+    try {
+      child = launch(request);
+    } catch (err) {
+      this.failStart(launchFailureFrom(err as NodeJS.ErrnoException, request, this.name));
+      return undefined;
+    }
+    if (child.pid === undefined) {
+      // Node reports this failure asynchronously, as an 'error' event on the next tick
+      child.once('error', (err) => this.guard(() => this.failStart(launchFailureFrom(err, request, this.name))));
+      return undefined;
+    }
+    return this.adoptChild(child);
+  }
+
+  /** Administrative stop (4.2.5's stop): BACKOFF -> STOPPED, else the stop signal. Returns an error message or null. */
+  stop(): string | null {
+    return this.kill(signalNumber(this.config.stopsignal) ?? 15);
+  }
+
+  /** Send a signal meant to end the child; STOPPING with a SIGKILL deadline. Returns an error message or null. */
+  kill(signal: number): string | null {
+    if (this.currentState === ProcessState.BACKOFF) {
+      this.logger.debug(`Attempted to kill ${this.name}, which is in BACKOFF state.`);
+      this.clearTimer('retryTimer');
+      this.changeState(ProcessState.STOPPED);
+      return null;
+    }
+    if (!this.currentPid) {
+      const message = `attempted to kill ${this.name} with sig ${describeSignal(signal)} but it wasn't running`;
+      this.logger.debug(message);
+      return message;
+    }
+    const asGroup = this.currentState === ProcessState.STOPPING ? this.config.killasgroup : this.config.stopasgroup;
+    this.logger.debug(`killing ${this.name} (pid ${this.currentPid}) ${asGroup ? 'process group ' : ''}with signal ${describeSignal(signal)}`);
+    this.killing = true;
+    this.armKillTimer();
+    this.changeState(ProcessState.STOPPING);
+    try {
+      process.kill(asGroup ? -this.currentPid : this.currentPid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') {
+        this.logger.debug(`unable to signal ${this.name} (pid ${this.currentPid}), it probably just exited on its own: ${(err as Error).message}`);
+        return null;
+      }
+      const message = `unknown problem killing ${this.name} (${this.currentPid}):${(err as Error).stack ?? String(err)}`;
+      this.logger.critical(message);
+      this.changeState(ProcessState.UNKNOWN);
+      this.killing = false;
+      this.clearTimer('killTimer');
+      return message;
+    }
+    return null;
+  }
+
+  /** Send any signal to the pid only, without changing state (ctl `signal`). Returns an error message or null. */
+  signal(signal: number): string | null {
+    if (!this.currentPid) {
+      const message = `attempted to send ${this.name} sig ${describeSignal(signal)} but it wasn't running`;
+      this.logger.debug(message);
+      return message;
+    }
+    this.logger.debug(`sending ${this.name} (pid ${this.currentPid}) sig ${describeSignal(signal)}`);
+    try {
+      process.kill(this.currentPid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') {
+        this.logger.debug(`unable to signal ${this.name} (pid ${this.currentPid}), it probably just now exited on its own: ${(err as Error).message}`);
+        return null;
+      }
+      const message = `unknown problem sending sig ${this.name} (${this.currentPid}):${(err as Error).stack ?? String(err)}`;
+      this.logger.critical(message);
+      this.changeState(ProcessState.UNKNOWN);
+      return message;
+    }
+    return null;
+  }
+
+  /** BACKOFF -> FATAL (row 10, and row 11 when supervisord stops). */
+  giveUp(): void {
+    if (this.currentState !== ProcessState.BACKOFF) return;
+    this.clearTimer('retryTimer');
+    this.backoff = 0;
+    this.changeState(ProcessState.FATAL);
+  }
+
+  getInfo(): ProcessInfo {
+    const info = {
+      name: this.name,
+      group: this.group,
+      start: Math.floor(this.laststart / 1000),
+      stop: Math.floor(this.laststop / 1000),
+      now: Math.floor(Date.now() / 1000),
+      state: this.currentState,
+      statename: processStateName(this.currentState),
+      spawnerr: this.spawnError ?? '',
+      exitstatus: this.exitStatus ?? 0,
+      logfile: this.options.stdoutLogfile ?? '',
+      stdout_logfile: this.options.stdoutLogfile ?? '',
+      stderr_logfile: this.options.stderrLogfile ?? '',
+      pid: this.currentPid,
+    };
+    return { ...info, description: describeProcess(info) };
+  }
+
+  /** Reopen the child log files (SIGUSR2, or after logrotate). */
+  async reopenLogs(): Promise<void> {
+    await Promise.all([this.stdoutLog?.reopen(), this.stderrLog?.reopen()]);
+  }
+
+  /** Close the child log files once their queued bytes are written (group removal, daemon exit). */
+  async closeLogs(): Promise<void> {
+    const logs = [this.stdoutLog, this.stderrLog];
+    this.stdoutLog = null;
+    this.stderrLog = null;
+    await Promise.all(logs.map((log) => log?.close()));
+  }
+
+  private launchRequest(): LaunchRequest {
+    const { filename, argv } = resolveCommand(this.config.command, searchPath(this.config.environment, this.options.daemonEnv));
+    const env = childEnvironment({
+      daemonEnv: this.options.daemonEnv,
+      serverUrl: this.config.serverurl ?? this.options.serverUrl,
+      processName: this.name,
+      groupName: this.group,
+      environment: this.config.environment,
+    });
+    return { filename, argv, env, directory: this.config.directory, umask: this.config.umask, uid: this.config.uid, gid: this.config.gid };
+  }
+
+  private openLogs(): void {
+    const onError = (err: Error): void => this.logger.error(`${this.name}: cannot write its log file: ${err.message}`);
+    if (this.stdoutLog === null && this.options.stdoutLogfile !== null) {
+      this.stdoutLog = new ChildLogFile(this.options.stdoutLogfile, { onError });
+    }
+    if (this.stderrLog === null && this.options.stderrLogfile !== null && !this.config.redirect_stderr) {
+      this.stderrLog = new ChildLogFile(this.options.stderrLogfile, { onError });
+    }
+  }
+
+  /** Where the child's fd 2 bytes go: the stdout log when redirected. */
+  private get stderrTarget(): ChildLogFile | null {
+    return this.config.redirect_stderr ? this.stdoutLog : this.stderrLog;
+  }
+
+  private failStart(failure: LaunchFailure): void {
+    if (this.currentState !== ProcessState.STARTING) return;
+    if (failure.childStderr !== null) {
+      this.openLogs();
+      this.stderrTarget?.write(Buffer.from(failure.childStderr));
+    }
+    this.logger.info(`spawnerr: ${failure.detail}`);
+    this.spawnError = failure.spawnerr;
+    this.laststop = Date.now();
+    this.enterBackoff();
+  }
+
+  private adoptChild(child: ChildProcess): number {
+    const pid = child.pid as number;
+    this.child = child;
+    this.currentPid = pid;
+    child.stdin?.on('error', () => {
+      // the child closed its stdin: nothing to tell anyone
+    });
+    if (child.stdout) pipeToLog(child.stdout, this.stdoutLog);
+    if (child.stderr) pipeToLog(child.stderr, this.stderrTarget);
+    child.once('exit', (code, signal) => {
+      const exitedAt = performance.now();
+      const exitedAtEpoch = Date.now();
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(grace);
+        this.guard(() => this.finish(child, pid, code, signal, exitedAt, exitedAtEpoch));
+      };
+      // 4.2.5 drains the pipes before handling an exit; a grandchild holding them open must not delay it long
+      const grace = setTimeout(finish, DRAIN_GRACE_MS);
+      child.once('close', finish);
+    });
+    this.logger.info(`spawned: '${this.name}' with pid ${pid}`);
+    this.armStartTimer();
+    return pid;
+  }
+
+  private armStartTimer(): void {
+    this.clearTimer('startTimer');
+    const remaining = this.config.startsecs * 1000 - (performance.now() - this.startedAt);
+    this.startTimer = setTimeout(() => this.guard(() => this.onStartTimer()), Math.max(0, Math.ceil(remaining)) + 1);
+  }
+
+  // Row 5: RUNNING once alive strictly longer than startsecs
+  private onStartTimer(): void {
+    this.startTimer = NONE;
+    if (this.currentState !== ProcessState.STARTING) return;
+    if (performance.now() - this.startedAt > this.config.startsecs * 1000) this.enterRunning();
+    else this.armStartTimer();
+  }
+
+  private enterRunning(): void {
+    this.clearTimer('startTimer');
+    this.backoff = 0;
+    this.changeState(ProcessState.RUNNING);
+    this.logger.info(`success: ${this.name} entered RUNNING state, process has stayed up for > than ${this.config.startsecs} seconds (startsecs)`);
+  }
+
+  private finish(child: ChildProcess, pid: number, code: number | null, signal: NodeJS.Signals | null, exitedAt: number, exitedAtEpoch: number): void {
+    if (this.child !== child) return;
+    this.clearTimer('startTimer');
+    const exitstatus = signal !== null ? -1 : (code ?? -1);
+    const uptimeMs = exitedAt - this.startedAt;
+    const record: ExitRecord = {
+      pid,
+      exitstatus,
+      signal,
+      coreDumped: false,
+      expected: this.config.exitcodes.includes(exitstatus),
+      tooQuickly: uptimeMs < this.config.startsecs * 1000,
+      stopRequested: this.killing,
+      at: exitedAtEpoch,
+      uptimeMs,
+    };
+    this.lastExitRecord = record;
+    this.laststop = exitedAtEpoch;
+    const how = describeExit(record);
+
+    if (record.stopRequested) {
+      // Row 14
+      this.killing = false;
+      this.clearTimer('killTimer');
+      this.exitStatus = exitstatus;
+      this.changeState(ProcessState.STOPPED, { exit: record });
+      if (record.expected) this.logger.info(`stopped: ${this.name} (${how})`);
+      else this.logger.warn(`stopped: ${this.name} (${how})`);
+    } else if (record.tooQuickly) {
+      // Row 6: always "not expected", whatever exitcodes says
+      this.exitStatus = null;
+      this.spawnError = EXITED_TOO_QUICKLY;
+      this.releaseChild();
+      this.enterBackoff(record, () => this.logger.warn(`exited: ${this.name} (${how}; not expected)`));
+      return;
+    } else {
+      // Rows 8 and 9
+      this.backoff = 0;
+      this.exitStatus = exitstatus;
+      if (this.currentState === ProcessState.STARTING) this.enterRunning();
+      if (!record.expected) this.spawnError = `Bad exit code ${exitstatus}`;
+      this.changeState(ProcessState.EXITED, { exit: record, expected: record.expected });
+      if (record.expected) this.logger.info(`exited: ${this.name} (${how}; expected)`);
+      else this.logger.warn(`exited: ${this.name} (${how}; not expected)`);
+    }
+    this.releaseChild();
+    if (this.currentState === ProcessState.EXITED) this.scheduleAutorestart(record);
+  }
+
+  private releaseChild(): void {
+    this.child = null;
+    this.currentPid = 0;
+  }
+
+  // Rows 6/7 then 4 or 10: the n-th failure waits n seconds; more than startretries failures is FATAL
+  private enterBackoff(exit?: ExitRecord, logAfterChange?: () => void): void {
+    this.backoff += 1;
+    this.changeState(ProcessState.BACKOFF, exit ? { exit, tries: this.backoff } : { tries: this.backoff });
+    logAfterChange?.();
+    if (this.currentState !== ProcessState.BACKOFF) return;
+    if (this.backoff > this.config.startretries) {
+      this.giveUp();
+      this.logger.info(`gave up: ${this.name} entered FATAL state, too many start retries too quickly`);
+      return;
+    }
+    this.retryTimer = setTimeout(() => this.guard(() => this.onRetryTimer()), this.backoff * 1000);
+  }
+
+  private onRetryTimer(): void {
+    this.retryTimer = NONE;
+    if (this.currentState === ProcessState.BACKOFF && this.options.mayStartAutomatically()) this.spawn();
+  }
+
+  // Row 3
+  private scheduleAutorestart(exit: ExitRecord): void {
+    const policy = this.config.autorestart;
+    if (policy === 'false' || (policy === 'unexpected' && exit.expected)) return;
+    if (!this.options.mayStartAutomatically()) return;
+    const wait = Math.max(0, this.startedAt + MIN_AUTORESTART_INTERVAL_MS - performance.now());
+    this.restartTimer = setTimeout(() => this.guard(() => this.onRestartTimer()), wait);
+  }
+
+  private onRestartTimer(): void {
+    this.restartTimer = NONE;
+    if (this.currentState === ProcessState.EXITED && this.options.mayStartAutomatically()) this.spawn();
+  }
+
+  // Row 15: SIGKILL every stopwaitsecs while the child survives
+  private armKillTimer(): void {
+    this.clearTimer('killTimer');
+    this.killTimer = setTimeout(() => this.guard(() => this.onKillTimer()), this.config.stopwaitsecs * 1000);
+  }
+
+  private onKillTimer(): void {
+    this.killTimer = NONE;
+    if (this.currentState !== ProcessState.STOPPING || !this.currentPid) return;
+    this.logger.warn(`killing '${this.name}' (${this.currentPid}) with SIGKILL`);
+    this.kill(9);
+  }
+
+  private clearTimer(which: 'startTimer' | 'retryTimer' | 'restartTimer' | 'killTimer'): void {
+    clearTimeout(this[which]);
+    this[which] = NONE;
+  }
+
+  private changeState(to: ProcessState, extra: Pick<StateChange, 'exit' | 'expected' | 'tries'> = {}): void {
+    const from = this.currentState;
+    if (from === to) return;
+    this.currentState = to;
+    const change: StateChange = { process: this.name, group: this.group, from, to, pid: this.currentPid, ...extra, at: Date.now() };
+    if (to === ProcessState.STARTING) change.tries = this.backoff;
+    try {
+      this.emit('state', change);
+    } catch (err) {
+      this.logger.error(`a state listener of ${this.name} failed: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
+  // Timer and child callbacks run outside any caller: an exception there must be logged, never crash the daemon
+  private guard(action: () => void): void {
+    try {
+      action();
+    } catch (err) {
+      this.logger.critical(`internal error handling ${this.name}: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+}

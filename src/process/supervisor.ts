@@ -1,0 +1,372 @@
+// The supervision core: the process groups of one run, the operations on them (start, stop, signal,
+// by name, by group, all) and the ordered shutdown, as 4.2.5's supervisord and rpcinterface do them.
+import { EventEmitter } from 'node:events';
+import type { Config, GroupConfig, LogfileSetting, ProcessConfig } from '../config/types.js';
+import type { Logger } from '../logging/logger.js';
+import { clearAutoChildLogDir, createAutoChildLogFile } from '../output/auto-log-names.js';
+import { CommandError, resolveCommand, searchPath } from './command.js';
+import { FAULT_CODES, SupervisorError, type ProcessResult } from './faults.js';
+import { ProcessGroup } from './group.js';
+import { splitNamespec } from './namespec.js';
+import { signalNumber } from './signals.js';
+import { ProcessState, processStateName, RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, SupervisorState } from './states.js';
+import { Subprocess, type StateChange } from './subprocess.js';
+
+export interface SupervisorOptions {
+  config: Config;
+  logger: Logger;
+  /** the environment children inherit; default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SupervisorStateChange {
+  from: SupervisorState;
+  to: SupervisorState;
+  /** epoch milliseconds */
+  at: number;
+}
+
+interface SupervisorEvents {
+  'process-state': [StateChange];
+  'supervisor-state': [SupervisorStateChange];
+}
+
+// 4.2.5's throttles for its progress lines
+const STOP_REPORT_INTERVAL_MS = 2000;
+const SHUTDOWN_REPORT_INTERVAL_MS = 3000;
+
+function byPriorityThenName(a: GroupConfig, b: GroupConfig): number {
+  return a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** in (priority, name) order once start() ran */
+  readonly groups = new Map<string, ProcessGroup>();
+  private readonly env: NodeJS.ProcessEnv;
+  private currentState = SupervisorState.RUNNING;
+  private started = false;
+  private shutdownDone: Promise<void> | null = null;
+
+  constructor(options: SupervisorOptions) {
+    super();
+    this.config = options.config;
+    this.logger = options.logger;
+    this.env = options.env ?? process.env;
+  }
+
+  get state(): SupervisorState {
+    return this.currentState;
+  }
+
+  /** Clean old AUTO logs, create the groups in (priority, name) order and spawn autostart processes in one pass. */
+  start(): void {
+    if (this.started) throw new Error('Supervisor.start() called twice');
+    this.started = true;
+    const settings = this.config.supervisord;
+    if (!settings.nocleanup) clearAutoChildLogDir(settings.childlogdir, settings.identifier, (m) => this.logger.warn(m));
+    for (const groupConfig of [...this.config.groups].sort(byPriorityThenName)) {
+      const processes = groupConfig.processes.map((pc) => this.createProcess(groupConfig, pc));
+      this.groups.set(groupConfig.name, new ProcessGroup(groupConfig, processes));
+    }
+    for (const group of this.groups.values()) {
+      for (const proc of group.processes) proc.autostart();
+    }
+  }
+
+  /** Every process, in `status` order: group name, then process name. */
+  processes(): Subprocess[] {
+    return [...this.groups.values()].sort(byName).flatMap((g) => [...g.processes].sort(byName));
+  }
+
+  /** The group and process a namespec names (process null for "group:*"); throws BAD_NAME. */
+  resolve(namespec: string): { group: ProcessGroup; process: Subprocess | null } {
+    const spec = splitNamespec(namespec);
+    const group = this.groups.get(spec.group);
+    if (group === undefined) throw new SupervisorError('BAD_NAME', namespec);
+    if (spec.process === null) return { group, process: null };
+    const proc = group.process(spec.process);
+    if (proc === undefined) throw new SupervisorError('BAD_NAME', namespec);
+    return { group, process: proc };
+  }
+
+  /**
+   * Start one process (true), or a whole group for "group:*" (its results). With wait, resolves once
+   * the process is RUNNING; rejects with a SupervisorError carrying 4.2.5's fault.
+   */
+  async startProcess(namespec: string, wait = true): Promise<true | ProcessResult[]> {
+    this.refuseWhenStopping();
+    const { group, process: proc } = this.resolve(namespec);
+    if (proc === null) return this.startGroup(group.name, wait);
+    try {
+      resolveCommand(proc.config.command, searchPath(proc.config.environment, this.env));
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      throw new SupervisorError(err.kind === 'not-found' ? 'NO_FILE' : 'NOT_EXECUTABLE', err.message);
+    }
+    if (RUNNING_STATES.has(proc.state)) throw new SupervisorError('ALREADY_STARTED', namespec);
+    if (proc.state === ProcessState.UNKNOWN) throw new SupervisorError('FAILED', `${namespec} is in an unknown process state`);
+    proc.spawn();
+    if (proc.spawnerr) throw new SupervisorError('SPAWN_ERROR', namespec);
+    if (!wait || proc.state === ProcessState.RUNNING) return true;
+    await this.waitForProcess(proc, () => {
+      if (proc.spawnerr) throw new SupervisorError('SPAWN_ERROR', namespec);
+      if (proc.state !== ProcessState.STARTING && proc.state !== ProcessState.RUNNING) {
+        throw new SupervisorError('ABNORMAL_TERMINATION', namespec);
+      }
+      return proc.state === ProcessState.RUNNING;
+    });
+    return true;
+  }
+
+  /** Stop one process (true), or a whole group for "group:*". With wait, resolves once it is in a stopped state. */
+  async stopProcess(namespec: string, wait = true): Promise<true | ProcessResult[]> {
+    const { group, process: proc } = this.resolve(namespec);
+    if (proc === null) return this.stopGroup(group.name, wait);
+    if (!RUNNING_STATES.has(proc.state)) throw new SupervisorError('NOT_RUNNING', namespec);
+    const failure = proc.stop();
+    if (failure !== null) throw new SupervisorError('FAILED', failure);
+    if (!wait || STOPPED_STATES.has(proc.state)) return true;
+    const report = (): void => {
+      if (proc.state === ProcessState.STOPPING) this.logger.info(`waiting for ${proc.name} to stop`);
+    };
+    report();
+    const reporter = setInterval(report, STOP_REPORT_INTERVAL_MS);
+    try {
+      await this.waitForProcess(proc, () => STOPPED_STATES.has(proc.state));
+    } finally {
+      clearInterval(reporter);
+    }
+    return true;
+  }
+
+  /** Send a signal (name or number) to one process's pid, or to each signallable process of a group. */
+  signalProcess(namespec: string, signal: string | number): true | ProcessResult[] {
+    this.refuseWhenStopping();
+    const { group, process: proc } = this.resolve(namespec);
+    if (proc === null) return this.signalGroup(group.name, signal);
+    const number = signalNumber(signal);
+    if (number === null) throw new SupervisorError('BAD_SIGNAL', String(signal));
+    if (!SIGNALLABLE_STATES.has(proc.state)) throw new SupervisorError('NOT_RUNNING', namespec);
+    const failure = proc.signal(number);
+    if (failure !== null) throw new SupervisorError('FAILED', failure);
+    return true;
+  }
+
+  /** Start every non-running process of a group, in ascending process priority. */
+  startGroup(name: string, wait = true): Promise<ProcessResult[]> {
+    this.refuseWhenStopping();
+    const group = this.requireGroup(name);
+    const targets = group.byPriority().filter((p) => !RUNNING_STATES.has(p.state));
+    return this.forEach(targets, (ns) => this.startProcess(ns, wait));
+  }
+
+  /** Stop every running process of a group, in ascending process priority. */
+  stopGroup(name: string, wait = true): Promise<ProcessResult[]> {
+    const group = this.requireGroup(name);
+    const targets = group.byPriority().filter((p) => RUNNING_STATES.has(p.state));
+    return this.forEach(targets, (ns) => this.stopProcess(ns, wait));
+  }
+
+  signalGroup(name: string, signal: string | number): ProcessResult[] {
+    this.refuseWhenStopping();
+    const group = this.requireGroup(name);
+    const results: ProcessResult[] = [];
+    for (const proc of group.byPriority().filter((p) => SIGNALLABLE_STATES.has(p.state))) {
+      try {
+        this.signalProcess(`${group.name}:${proc.name}`, signal);
+        results.push(success(proc));
+      } catch (err) {
+        results.push(failureResult(proc, err));
+      }
+    }
+    return results;
+  }
+
+  /** startAllProcesses: groups in ascending priority, processes in ascending priority. */
+  startAll(wait = true): Promise<ProcessResult[]> {
+    this.refuseWhenStopping();
+    return this.forEach(
+      this.processesByPriority().filter((p) => !RUNNING_STATES.has(p.state)),
+      (ns) => this.startProcess(ns, wait),
+    );
+  }
+
+  /** stopAllProcesses: the same ascending order as startAll, all signalled at once (only shutdown reverses). */
+  stopAll(wait = true): Promise<ProcessResult[]> {
+    return this.forEach(
+      this.processesByPriority().filter((p) => RUNNING_STATES.has(p.state)),
+      (ns) => this.stopProcess(ns, wait),
+    );
+  }
+
+  /**
+   * Stop everything for exit (or, with restart, for a reload): groups one at a time in descending
+   * (priority, name), each group's processes together; BACKOFF becomes FATAL; no automatic starts
+   * from now on. Resolves when every process is in a stopped state. Calling it again returns the
+   * same promise (a shutdown request during a restart turns the state into SHUTDOWN).
+   */
+  shutdown(options: { restart?: boolean } = {}): Promise<void> {
+    if (this.currentState === SupervisorState.RUNNING) {
+      this.setState(options.restart ? SupervisorState.RESTARTING : SupervisorState.SHUTDOWN);
+    } else if (!options.restart && this.currentState === SupervisorState.RESTARTING) {
+      this.setState(SupervisorState.SHUTDOWN);
+    }
+    this.shutdownDone ??= this.stopGroupsInReverse();
+    return this.shutdownDone;
+  }
+
+  /** Reopen every child log file (SIGUSR2). */
+  async reopenLogs(): Promise<void> {
+    await Promise.all(this.processes().map((p) => p.reopenLogs()));
+  }
+
+  /** Close every child log file after its queued bytes are written; for after shutdown(). */
+  async closeLogs(): Promise<void> {
+    await Promise.all(this.processes().map((p) => p.closeLogs()));
+  }
+
+  private async stopGroupsInReverse(): Promise<void> {
+    const queue = [...this.groups.values()].sort((a, b) => byPriorityThenName(a.config, b.config));
+    let lastReport = 0;
+    const report = (): void => {
+      const unstopped = this.processes().filter((p) => !STOPPED_STATES.has(p.state));
+      if (unstopped.length === 0 || Date.now() - lastReport < SHUTDOWN_REPORT_INTERVAL_MS) return;
+      lastReport = Date.now();
+      this.logger.info(`waiting for ${unstopped.map((p) => p.name).join(', ')} to die`);
+      for (const p of unstopped) this.logger.blather(`${p.name} state: ${processStateName(p.state)}`);
+    };
+    const reporter = setInterval(report, SHUTDOWN_REPORT_INTERVAL_MS);
+    try {
+      for (let group = queue.pop(); group !== undefined; group = queue.pop()) {
+        group.stopAll();
+        report();
+        await this.waitForGroupStopped(group);
+      }
+    } finally {
+      clearInterval(reporter);
+    }
+  }
+
+  // 4.2.5 repeats stop_all on the current group every loop iteration until all of it is stopped
+  private waitForGroupStopped(group: ProcessGroup): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (change?: StateChange): void => {
+        if (change !== undefined && change.group !== group.name) return;
+        group.stopAll();
+        if (group.unstopped().length > 0) return;
+        this.off('process-state', check);
+        resolve();
+      };
+      this.on('process-state', check);
+      check();
+    });
+  }
+
+  private createProcess(group: GroupConfig, config: ProcessConfig): Subprocess {
+    const proc = new Subprocess({
+      config,
+      group: group.name,
+      logger: this.logger,
+      daemonEnv: this.env,
+      serverUrl: this.config.server.serverurl,
+      stdoutLogfile: this.logfilePath(config, 'stdout', config.stdout_logfile),
+      stderrLogfile: this.logfilePath(config, 'stderr', config.stderr_logfile),
+      mayStartAutomatically: () => this.currentState === SupervisorState.RUNNING,
+    });
+    proc.on('state', (change) => {
+      try {
+        this.emit('process-state', change);
+      } catch (err) {
+        this.logger.error(`a process-state listener failed: ${(err as Error).stack ?? String(err)}`);
+      }
+    });
+    return proc;
+  }
+
+  private logfilePath(config: ProcessConfig, channel: 'stdout' | 'stderr', setting: LogfileSetting): string | null {
+    if (setting !== 'AUTO') return setting;
+    const { childlogdir, identifier } = this.config.supervisord;
+    try {
+      return createAutoChildLogFile(childlogdir, config.name, channel, identifier);
+    } catch (err) {
+      throw new Error(`cannot create the AUTO ${channel} log of ${config.name} in childlogdir ${childlogdir}: ${(err as Error).message}`);
+    }
+  }
+
+  private processesByPriority(): Subprocess[] {
+    return [...this.groups.values()]
+      .sort((a, b) => a.priority - b.priority)
+      .flatMap((g) => g.byPriority());
+  }
+
+  private requireGroup(name: string): ProcessGroup {
+    const group = this.groups.get(name);
+    if (group === undefined) throw new SupervisorError('BAD_NAME', name);
+    return group;
+  }
+
+  private refuseWhenStopping(): void {
+    if (this.currentState !== SupervisorState.RUNNING) throw new SupervisorError('SHUTDOWN_STATE', 'supervisord is shutting down');
+  }
+
+  /** Run one operation per process concurrently; results in the order they complete, as 4.2.5 reports them. */
+  private async forEach(targets: Subprocess[], operation: (namespec: string) => Promise<unknown>): Promise<ProcessResult[]> {
+    const results: ProcessResult[] = [];
+    await Promise.all(
+      targets.map((proc) =>
+        operation(`${proc.group}:${proc.name}`).then(
+          () => results.push(success(proc)),
+          (err: unknown) => results.push(failureResult(proc, err)),
+        ),
+      ),
+    );
+    return results;
+  }
+
+  /** Resolves when `done` returns true after a state change of proc (or now); rejects when it throws. */
+  private waitForProcess(proc: Subprocess, done: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        let finished: boolean;
+        try {
+          finished = done();
+        } catch (err) {
+          proc.off('state', check);
+          reject(err);
+          return;
+        }
+        if (!finished) return;
+        proc.off('state', check);
+        resolve();
+      };
+      proc.on('state', check);
+      check();
+    });
+  }
+
+  private setState(to: SupervisorState): void {
+    const from = this.currentState;
+    if (from === to) return;
+    this.currentState = to;
+    try {
+      this.emit('supervisor-state', { from, to, at: Date.now() });
+    } catch (err) {
+      this.logger.error(`a supervisor-state listener failed: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+}
+
+function success(proc: Subprocess): ProcessResult {
+  return { name: proc.name, group: proc.group, status: FAULT_CODES.SUCCESS, description: 'OK' };
+}
+
+function failureResult(proc: Subprocess, err: unknown): ProcessResult {
+  if (err instanceof SupervisorError) return { name: proc.name, group: proc.group, status: err.faultCode, description: err.message };
+  return { name: proc.name, group: proc.group, status: FAULT_CODES.FAILED, description: `FAILED: ${(err as Error).message}` };
+}

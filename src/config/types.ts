@@ -135,6 +135,29 @@ export interface CtlConfig {
   password: string | null;
   prompt: string;
   history_file: string | null;
+  /** [ctlplugin:x] sections (the built-in default plugin is not listed) */
+  plugins?: CtlPluginConfig[];
+}
+
+export interface CtlPluginConfig {
+  name: string;
+  factory: string;
+  options: Record<string, string>;
+}
+
+/** What supervisorctl makes of the same file: its settings, or why it rejects the file. */
+export type CtlLoadResult =
+  | (CtlConfig & { ok: true; relaxed: RelaxedCheck[] })
+  | { ok: false; error: string; error_kind: 'usage'; relaxed: RelaxedCheck[] };
+
+/** A file 4.2.5 rejects, as a value (see loadConfigResult). */
+export interface ConfigRejection {
+  ok: false;
+  /** the text 4.2.5 prints after "Error: " */
+  error: string;
+  error_kind: 'usage';
+  /** machine-dependent checks relaxed before the error */
+  relaxed: RelaxedCheck[];
 }
 
 export interface ServerSettings {
@@ -174,6 +197,8 @@ export interface Config {
   relaxed: RelaxedCheck[];
   /** sections that are not 4.2.5's, e.g. [plugin:x], for extensions */
   extraSections: RawSection[];
+  /** the [supervisorctl] side of the same file (supervisorctl ignores [include]) */
+  supervisorctl?: CtlLoadResult;
 }
 
 /** Options for loading a config. */

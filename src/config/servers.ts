@@ -1,0 +1,74 @@
+// [inet_http_server*] and [unix_http_server*] sections (4.2.5's server_configs_from_parser).
+import { machineCheck, saneget, type LoadContext } from './context.js';
+import { colonSeparatedUserGroup, inetAddress, normalizePath, octalType } from './datatypes.js';
+import { PyValueError, pyStrip } from './python.js';
+import type { InetServerConfig, UnixServerConfig } from './types.js';
+
+function serverSections(ctx: LoadContext, prefix: string): Array<{ name: string | null; section: string }> {
+  return ctx.parser
+    .sections()
+    .filter((s) => s.startsWith(prefix))
+    .map((section) => {
+      const colon = section.indexOf(':');
+      return { name: colon === -1 ? null : section.slice(colon + 1), section };
+    });
+}
+
+function usernameAndPassword(ctx: LoadContext, section: string): { username: string | null; password: string | null } {
+  const username = saneget(ctx, section, 'username', null);
+  const password = saneget(ctx, section, 'password', null);
+  if ((username !== null || password !== null) && (username === null || password === null)) {
+    throw new PyValueError(
+      `Section [${section}] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified`,
+    );
+  }
+  return { username, password };
+}
+
+export function serverConfigsFromParser(ctx: LoadContext): { inet: InetServerConfig[]; unix: UnixServerConfig[] } {
+  const inet: InetServerConfig[] = [];
+  for (const { name, section } of serverSections(ctx, 'inet_http_server')) {
+    const auth = usernameAndPassword(ctx, section);
+    const port = saneget(ctx, section, 'port', null);
+    if (port === null) throw new PyValueError(`section [${section}] has no port value`);
+    const [host, portNumber] = inetAddress(port);
+    inet.push({ name, section, host, port: portNumber, ...auth });
+  }
+  const unix: UnixServerConfig[] = [];
+  for (const { name, section } of serverSections(ctx, 'unix_http_server')) {
+    const file = saneget(ctx, section, 'file', null, [['here', ctx.here]]);
+    if (file === null) throw new PyValueError(`section [${section}] has no file value`);
+    const socketFile = normalizePath(pyStrip(file), ctx);
+    const auth = usernameAndPassword(ctx, section);
+    const chownValue = saneget(ctx, section, 'chown', null);
+    const chown: [number | null, number | null] =
+      chownValue === null
+        ? [-1, -1]
+        : machineCheck<[number | null, number | null]>(
+            ctx,
+            'usergroup',
+            { section, key: 'chown', value: chownValue },
+            () => colonSeparatedUserGroup(chownValue, ctx.users),
+            () => [null, null],
+            () => `Invalid sockchown value ${chownValue}`,
+          );
+    const chmodValue = saneget(ctx, section, 'chmod', null);
+    let chmod = 0o700;
+    if (chmodValue !== null) {
+      try {
+        chmod = octalType(chmodValue);
+      } catch {
+        throw new PyValueError(`Invalid chmod value ${chmodValue}`);
+      }
+    }
+    unix.push({ name, section, file: socketFile, chmod, chown, ...auth });
+  }
+  return { inet, unix };
+}
+
+/** SUPERVISOR_SERVER_URL for children: the first unix server, else the first inet server. */
+export function childServerUrl(inet: InetServerConfig[], unix: UnixServerConfig[]): string | null {
+  if (unix.length) return `unix://${unix[0]!.file}`;
+  if (inet.length) return `http://${inet[0]!.host || 'localhost'}:${inet[0]!.port}`;
+  return null;
+}

@@ -93,10 +93,11 @@ export async function waitFor(predicate: () => boolean, timeoutMs: number, what:
   }
 }
 
+/** True while pid exists and is not a zombie (re-parented orphans wait for init to reap them). */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -62,7 +62,7 @@ function groupJson(g: GroupConfig): Json {
   const out: { [key: string]: Json } = {
     name: g.name,
     type: g.type,
-    section: g.section,
+    section: dumpedSection(g),
     priority: g.priority,
     processes: g.processes.map(processJson),
   };
@@ -76,6 +76,12 @@ function groupJson(g: GroupConfig): Json {
     out['socket'] = { url: s.url, backlog: s.backlog, mode: s.mode, owner: s.owner };
   }
   return out;
+}
+
+// sv-dump-config.py reads a [program:x] group's section from its first process: none, no section
+function dumpedSection(g: GroupConfig): string | null {
+  if (g.type === 'process' && !g.section.startsWith('group:') && g.processes.length === 0) return null;
+  return g.section;
 }
 
 function ctlJson(ctl: CtlLoadResult | undefined): Json {

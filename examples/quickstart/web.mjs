@@ -1,7 +1,7 @@
 // A tiny HTTP server: curl http://127.0.0.1:8077/
 import http from 'node:http';
 
-const port = Number(process.env.PORT ?? 8077);
+const port = Number(process.env.QUICKSTART_PORT ?? 8077);
 http
   .createServer((req, res) => {
     console.log(`web: ${req.method} ${req.url}`);

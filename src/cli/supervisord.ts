@@ -1,11 +1,10 @@
 // supervisord: the boot sequence reads top to bottom: command line, config, privileges, limits,
 // background, then runs until an exit signal, starting over in the same pid after a SIGHUP.
-import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { parseSupervisordArgs, UsageError, HELP_TEXT, type SupervisordArgs } from './supervisord-args.js';
 import { loadConfig } from '../config/loader.js';
-import { findConfigFile, noConfigFoundMessage } from '../config/search.js';
+import { findConfigFile, noConfigFileMessage } from '../config/search.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
 import { dropPrivileges } from '../daemon/privileges.js';
@@ -108,15 +107,13 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
 }
 
 function resolveConfigFile(args: SupervisordArgs, progname: string, fail: (m: string) => never): string {
-  if (args.configFile !== null) {
-    // kept as given: 4.2.5's messages name the file as typed ("(file: 'sd.conf')")
-    if (!fs.existsSync(args.configFile)) fail(`could not find config file ${args.configFile}`);
-    return args.configFile;
-  }
+  // kept as given: 4.2.5's messages name the file as typed ("(file: 'sd.conf')"); the loader
+  // checks option values first and then reports a missing file, in 4.2.5's order
+  if (args.configFile !== null) return args.configFile;
   // HERE = the parent of the directory holding the executable (/usr for /usr/bin/supervisord)
   const argv0Dir = path.dirname(path.resolve(progname));
   const found = findConfigFile({ argv0Dir, cwd: process.cwd() });
-  if (!found) return fail(noConfigFoundMessage({ argv0Dir, cwd: process.cwd() }));
+  if (!found) return fail(noConfigFileMessage(argv0Dir));
   if (process.getuid?.() === 0) {
     process.stderr.write(
       'UserWarning: Supervisord is running as root and it is searching for its configuration file in default ' +

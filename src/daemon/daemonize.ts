@@ -3,6 +3,7 @@
 // reports that it is up (pidfile written) or why it failed, then exits 0 or 2 as 4.2.5 would.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import type { Readable } from 'node:stream';
 
 const CHILD_MARK = 'SUPERVISOR_TS_DAEMON_CHILD';
 const REPORT_FD = 3;
@@ -23,8 +24,8 @@ export function runDetachedCopy(): Promise<never> {
       env: { ...process.env, [CHILD_MARK]: '1' },
     });
     let report = '';
-    const pipe = child.stdio[REPORT_FD]!;
-    pipe.setEncoding?.('utf8');
+    const pipe = child.stdio[REPORT_FD] as Readable;
+    pipe.setEncoding('utf8');
     pipe.on('data', (chunk: string) => {
       report += chunk;
     });

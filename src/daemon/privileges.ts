@@ -14,7 +14,7 @@ export function dropPrivileges(user: ResolvedUser): string | null {
   if (current !== 0) return "Can't drop privilege as nonroot user";
   try {
     // initgroups = the groups that list the user, plus the primary gid, as 4.2.5's setgroups call
-    process.initgroups!(user.name, user.gid);
+    (process as unknown as { initgroups(user: string, extraGroup: number): void }).initgroups(user.name, user.gid);
   } catch {
     return 'Could not set groups of effective user';
   }

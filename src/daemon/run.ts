@@ -4,8 +4,6 @@ import process from 'node:process';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { Supervisor } from '../process/supervisor.js';
-import { SupervisorState } from '../process/states.js';
-import { clearAutoChildLogs } from '../output/autolog.js';
 import { makeMainLogger } from './main-log.js';
 import { writePidfile, removeQuietly } from './pidfile.js';
 import type { DaemonSignal, SignalQueue } from './signals.js';
@@ -25,8 +23,6 @@ export interface RunContext {
   onReady?: () => void;
 }
 
-const WAITING_REPORT_MS = 3000;
-
 export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   const { config } = ctx;
   const settings = config.supervisord;
@@ -35,7 +31,6 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   for (const msg of config.warnings) logger.warn(msg);
   for (const msg of [...config.infos, ...ctx.infos]) logger.info(msg);
 
-  if (!settings.nocleanup) clearAutoChildLogs(settings.childlogdir, logger);
   const supervisor = new Supervisor({ config, logger });
 
   if (ctx.daemonizing) daemonizeInPlace(settings.directory, settings.umask, logger);
@@ -75,15 +70,13 @@ function handleSignal(sig: DaemonSignal, supervisor: Supervisor, logger: Logger)
     case 'SIGUSR2':
       logger.info(`received ${sig} indicating log reopen request`);
       logger.reopen();
-      supervisor.reopenLogs();
-      logger.info('supervisord logreopen');
+      void supervisor.reopenLogs().then(() => logger.info('supervisord logreopen'));
       return null;
   }
 }
 
 /**
- * Stops every process in reverse priority, logging who we still wait for every 3 s as 4.2.5 does.
- * An exit signal during a restart turns it into a shutdown; a SIGHUP during a shutdown is ignored.
+ * Stops every process in reverse priority (the core logs who it still waits for). An exit signal during a restart turns it into a shutdown; a SIGHUP during a shutdown is ignored.
  */
 async function stopEverything(
   supervisor: Supervisor,
@@ -101,20 +94,11 @@ async function stopEverything(
     } else {
       logger.warn(`received ${sig} indicating exit request`);
       outcome = 'shutdown';
+      void supervisor.shutdown();
     }
   });
-  const report = (): void => {
-    const names = supervisor.unstoppedProcessNames();
-    if (names.length > 0) logger.info(`waiting for ${names.join(', ')} to die`);
-  };
-  const done = supervisor.shutdown(outcome === 'restart' ? SupervisorState.RESTARTING : SupervisorState.SHUTDOWN);
-  report();
-  const timer = setInterval(report, WAITING_REPORT_MS);
-  try {
-    await done;
-  } finally {
-    clearInterval(timer);
-  }
+  await supervisor.shutdown({ restart: outcome === 'restart' });
+  await supervisor.closeLogs();
   return outcome;
 }
 

@@ -1,5 +1,6 @@
 // Every real-world config of shared/corpus must load with the same meaning 4.2.5 gives it: the
 // dump of our loader must equal the answer key byte for byte.
+import { CORPUS_DIR } from '../helpers/shared.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { before, describe, test } from 'node:test';
 import { renderDump } from '../../src/config/dump.js';
 import { loadConfigResult } from '../../src/config/loader.js';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_DIR;
 // the answer key has this staging directory baked into %(here)s and every message
 const STAGE = '/tmp/sv-corpus';
 const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', USER: 'root' };

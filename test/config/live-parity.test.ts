@@ -1,5 +1,6 @@
 // Each case is written to a fresh temp dir and loaded by the real Supervisor 4.2.5 (through
 // shared/tools/sv-dump-config.py) and by our loader; the two JSON dumps must be identical.
+import { SV_DUMP_CONFIG } from '../helpers/shared.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { renderDump } from '../../src/config/dump.js';
 import { loadConfigResult } from '../../src/config/loader.js';
 
-const DUMP_TOOL = '/work/shared/tools/sv-dump-config.py';
+const DUMP_TOOL = SV_DUMP_CONFIG;
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const ENV = { HOME: '/root', USER: 'root', FOO: 'bar', SHARP: 'a#b' };
 

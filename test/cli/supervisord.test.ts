@@ -157,3 +157,18 @@ test('minfds above the hard limit is refused with 4.2.5\'s message', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^Error: The minimum number of file descriptors required to run this process is 100000 as per the "minfds"/);
 });
+
+test('-u drops supervisord\'s own privileges to that user', { skip: process.getuid?.() !== 0 && 'needs root' }, async (t) => {
+  const dir = makeTempDir();
+  fs.chmodSync(dir, 0o777);
+  const conf = writeConfig(dir, `[program:a]\ncommand=${FOREVER}\nstartsecs=0\n`);
+  fs.chmodSync(conf, 0o644);
+  const daemon = startDaemon(dir, ['-n', '-u', 'nobody', '-c', conf]);
+  t.after(() => daemon.stop());
+  await daemon.waitForLog(/success: a entered RUNNING/);
+  assert.match(daemon.mainLog(), /INFO Set uid to user 65534 succeeded/);
+  const status = fs.readFileSync(`/proc/${daemon.child.pid}/status`, 'utf8');
+  assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
+  const [program] = childPids(daemon.child.pid!);
+  assert.match(fs.readFileSync(`/proc/${program}/status`, 'utf8'), /^Uid:\s+65534\s/m);
+});

@@ -10,6 +10,7 @@ import { ChildLogFile } from '../output/child-log-file.js';
 import { pipeToLog } from '../output/pipe-to-log.js';
 import { CommandError, resolveCommand, searchPath } from './command.js';
 import { childEnvironment } from './environment.js';
+import { emitSafely } from './emit-safely.js';
 import { describeExit, type ExitRecord } from './exit-record.js';
 import { checkChildSetup, EXITED_TOO_QUICKLY, launch, launchFailureFrom, type LaunchFailure, type LaunchRequest } from './launch.js';
 import { describeProcess, type ProcessInfo } from './process-info.js';
@@ -482,11 +483,9 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
     this.currentState = to;
     const change: StateChange = { process: this.name, group: this.group, from, to, pid: this.currentPid, ...extra, at: Date.now() };
     if (to === ProcessState.STARTING) change.tries = this.backoff;
-    try {
-      this.emit('state', change);
-    } catch (err) {
-      this.logger.error(`a state listener of ${this.name} failed: ${(err as Error).stack ?? String(err)}`);
-    }
+    emitSafely(this, 'state', change, (err) =>
+      this.logger.error(`a state listener of ${this.name} failed: ${(err as Error).stack ?? String(err)}`),
+    );
   }
 
   // Timer and child callbacks run outside any caller: an exception there must be logged, never crash the daemon

@@ -5,6 +5,7 @@ import type { Config, GroupConfig, LogfileSetting, ProcessConfig } from '../conf
 import type { Logger } from '../logging/logger.js';
 import { clearAutoChildLogDir, createAutoChildLogFile } from '../output/auto-log-names.js';
 import { CommandError, resolveCommand, searchPath } from './command.js';
+import { emitSafely } from './emit-safely.js';
 import { FAULT_CODES, SupervisorError, type ProcessResult } from './faults.js';
 import { ProcessGroup } from './group.js';
 import { splitNamespec } from './namespec.js';
@@ -279,13 +280,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       stderrLogfile: this.logfilePath(config, 'stderr', config.stderr_logfile),
       mayStartAutomatically: () => this.currentState === SupervisorState.RUNNING,
     });
-    proc.on('state', (change) => {
-      try {
-        this.emit('process-state', change);
-      } catch (err) {
-        this.logger.error(`a process-state listener failed: ${(err as Error).stack ?? String(err)}`);
-      }
-    });
+    proc.on('state', (change) =>
+      emitSafely(this, 'process-state', change, (err) =>
+        this.logger.error(`a process-state listener failed: ${(err as Error).stack ?? String(err)}`),
+      ),
+    );
     return proc;
   }
 
@@ -354,11 +353,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const from = this.currentState;
     if (from === to) return;
     this.currentState = to;
-    try {
-      this.emit('supervisor-state', { from, to, at: Date.now() });
-    } catch (err) {
-      this.logger.error(`a supervisor-state listener failed: ${(err as Error).stack ?? String(err)}`);
-    }
+    emitSafely(this, 'supervisor-state', { from, to, at: Date.now() }, (err) =>
+      this.logger.error(`a supervisor-state listener failed: ${(err as Error).stack ?? String(err)}`),
+    );
   }
 }
 

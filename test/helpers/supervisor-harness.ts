@@ -67,7 +67,9 @@ export class Harness {
     const pids = new Set(this.strayPids);
     for (const proc of this.supervisor?.processes() ?? []) if (proc.pid) pids.add(proc.pid);
     if (this.supervisor) {
-      await Promise.race([this.supervisor.shutdown(), sleep(5000)]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.supervisor.shutdown(), new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
       await this.supervisor.closeLogs();
     }
     for (const pid of pids) {

@@ -327,6 +327,8 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
     const pid = child.pid as number;
     this.child = child;
     this.currentPid = pid;
+    // an unhandled 'error' on a ChildProcess would throw out of the event loop and take the daemon down
+    child.on('error', (err) => this.logger.error(`${this.name} (pid ${pid}): ${err.message}`));
     child.stdin?.on('error', () => {
       // the child closed its stdin: nothing to tell anyone
     });

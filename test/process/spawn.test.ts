@@ -48,7 +48,7 @@ test('a missing directory= writes 4.2.5\'s child bytes to the stderr log and fai
     h.run([programGroup(processConfig('nodir', { directory: missing, startretries: 0, stderr_logfile: stderrLog }))]);
     assert.equal(await spawnErrorOf(h, 'nodir'), 'Exited too quickly (process log may have details)');
     assert.equal(
-      fs.readFileSync(stderrLog, 'utf8'),
+      await fileContains(stderrLog, 'not spawned'),
       `supervisor: couldn't chdir to ${missing}: ENOENT\nsupervisor: child process was not spawned\n`,
     );
     assert.equal(h.logged(`spawnerr: couldn't chdir to ${missing}: ENOENT`).length, 1);

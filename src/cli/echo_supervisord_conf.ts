@@ -15,6 +15,20 @@ interface SampleSection {
   skip?: readonly string[];
 }
 
+// example values for the keys of [program:x] and [eventlistener:x] that have no useful default
+const PROCESS_EXAMPLES: Readonly<Record<string, string>> = {
+  command: '/bin/cat',
+  process_name: '%(program_name)s',
+  user: 'chrism',
+  killasgroup: 'false',
+  stdout_logfile: '/a/path',
+  stderr_logfile: '/a/path',
+  environment: 'A="1",B="2"',
+  directory: '/tmp',
+  umask: '022',
+  serverurl: 'AUTO',
+};
+
 const SECTIONS: readonly SampleSection[] = [
   {
     header: 'unix_http_server',
@@ -67,18 +81,7 @@ const SECTIONS: readonly SampleSection[] = [
     kind: 'program',
     intro: 'a program: copy this section once per program',
     active: false,
-    values: {
-      command: '/bin/cat',
-      process_name: '%(program_name)s',
-      user: 'chrism',
-      killasgroup: 'false',
-      stdout_logfile: '/a/path',
-      stderr_logfile: '/a/path',
-      environment: 'A="1",B="2"',
-      directory: '/tmp',
-      umask: '022',
-      serverurl: 'AUTO',
-    },
+    values: PROCESS_EXAMPLES,
   },
   {
     header: 'eventlistener:theeventlistenername',
@@ -86,19 +89,7 @@ const SECTIONS: readonly SampleSection[] = [
     intro: 'an event listener pool: processes that read events on stdin',
     active: false,
     skip: ['redirect_stderr'],
-    values: {
-      command: '/bin/eventlistener',
-      process_name: '%(program_name)s',
-      events: 'PROCESS_STATE',
-      user: 'chrism',
-      killasgroup: 'false',
-      stdout_logfile: '/a/path',
-      stderr_logfile: '/a/path',
-      environment: 'A="1",B="2"',
-      directory: '/tmp',
-      umask: '022',
-      serverurl: 'AUTO',
-    },
+    values: { ...PROCESS_EXAMPLES, command: '/bin/eventlistener', events: 'PROCESS_STATE' },
   },
   {
     header: 'group:thegroupname',

@@ -74,6 +74,14 @@ export class ChildLogFile extends EventEmitter {
     this.open();
   }
 
+  /** Empty the file (4.2.5's clearProcessLogs): bytes queued before the call are written first. */
+  async clear(): Promise<void> {
+    await this.flush();
+    if (this.fd === null) return;
+    if (fs.fstatSync(this.fd).isFile()) fs.ftruncateSync(this.fd, 0);
+    this.currentSize = 0;
+  }
+
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;

@@ -276,6 +276,11 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
     await Promise.all([this.stdoutLog?.reopen(), this.stderrLog?.reopen()]);
   }
 
+  /** Empty both log files (4.2.5's clearProcessLogs); throws the file system's error. */
+  async clearLogs(): Promise<void> {
+    await Promise.all([this.stdoutLog?.clear(), this.stderrLog?.clear()]);
+  }
+
   /** Close the child log files once their queued bytes are written (group removal, daemon exit). */
   async closeLogs(): Promise<void> {
     const logs = [this.stdoutLog, this.stderrLog];

@@ -172,3 +172,27 @@ test('-u drops supervisord\'s own privileges to that user', { skip: process.getu
   const [program] = childPids(daemon.child.pid!);
   assert.match(fs.readFileSync(`/proc/${program}/status`, 'utf8'), /^Uid:\s+65534\s/m);
 });
+
+test('user= runs a program as that user; a non-root supervisord cannot switch and says so in the program log', { skip: process.getuid?.() !== 0 && 'needs root' }, async (t) => {
+  const dir = makeTempDir();
+  fs.chmodSync(dir, 0o777);
+  const asNobody = writeConfig(dir, `[program:a]\ncommand=${FOREVER}\nstartsecs=0\nuser=nobody\n`);
+  const root = startDaemon(dir, ['-n', '-c', asNobody]);
+  t.after(() => root.stop());
+  await root.waitForLog(/success: a entered RUNNING/);
+  const [program] = childPids(root.child.pid!);
+  assert.match(fs.readFileSync(`/proc/${program}/status`, 'utf8'), /^Uid:\s+65534\s+65534/m);
+  await root.stop();
+
+  const dir2 = makeTempDir();
+  fs.chmodSync(dir2, 0o777);
+  const conf = writeConfig(dir2, `[program:b]\ncommand=${FOREVER}\nuser=root\nstartretries=0\nstderr_logfile=${dir2}/b.err\n`);
+  fs.chmodSync(conf, 0o644);
+  const unprivileged = startDaemon(dir2, ['-n', '-u', 'nobody', '-c', conf]);
+  t.after(() => unprivileged.stop());
+  await unprivileged.waitForLog(/gave up: b entered FATAL state/);
+  assert.equal(
+    fs.readFileSync(path.join(dir2, 'b.err'), 'utf8'),
+    "supervisor: couldn't setuid to 0: Can't drop privilege as nonroot user\nsupervisor: child process was not spawned\n",
+  );
+});

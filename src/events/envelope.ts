@@ -1,0 +1,35 @@
+// The bytes a listener reads: 4.2.5's header line then the payload, UTF-8 encoded. `len` counts
+// code points, as Python's len() of the text does: listeners built on childutils read characters.
+import type { SupervisorEvent } from './types.js';
+import { renderPayload } from './payload.js';
+
+export interface EnvelopeFields {
+  /** [supervisord] identifier */
+  server: string;
+  serial: number;
+  pool: string;
+  poolserial: number;
+}
+
+/** Code points of a string: an astral character (emoji) counts once, unlike String.length. */
+export function codePointLength(text: string): number {
+  let surrogatePairs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        surrogatePairs++;
+        i++;
+      }
+    }
+  }
+  return text.length - surrogatePairs;
+}
+
+export function encodeEnvelope(fields: EnvelopeFields, event: SupervisorEvent, payload = renderPayload(event)): Buffer {
+  const header =
+    `ver:3.0 server:${fields.server} serial:${fields.serial} pool:${fields.pool} ` +
+    `poolserial:${fields.poolserial} eventname:${event.type} len:${codePointLength(payload)}\n`;
+  return Buffer.from(header + payload, 'utf8');
+}

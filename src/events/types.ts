@@ -1,0 +1,86 @@
+// The typed events of the bus. Each carries what 4.2.5's payload needs plus what plugins want
+// (time, pid, stream); the wire payload is rendered from it by payload.ts, never stored twice.
+import { EVENT_TYPE_PARENT, type EventTypeName } from '../config/events.js';
+
+export type { EventTypeName };
+
+export type ProcessStateName = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL' | 'UNKNOWN';
+export type Stream = 'stdout' | 'stderr';
+
+interface EventBase {
+  /** epoch milliseconds when the event happened (for a line: when it was read from the pipe) */
+  time: number;
+}
+
+export interface ProcessStateEvent extends EventBase {
+  type: `PROCESS_STATE_${ProcessStateName}`;
+  processname: string;
+  groupname: string;
+  from_state: ProcessStateName;
+  /** STARTING and BACKOFF: the backoff counter */
+  tries?: number;
+  /** RUNNING, STOPPING, EXITED, STOPPED */
+  pid?: number;
+  /** EXITED: the exit status was in exitcodes */
+  expected?: boolean;
+}
+
+export interface ProcessLogEvent extends EventBase {
+  type: 'PROCESS_LOG_STDOUT' | 'PROCESS_LOG_STDERR';
+  processname: string;
+  groupname: string;
+  pid: number;
+  channel: Stream;
+  /** the output: whole lines, decoded as UTF-8 */
+  data: Buffer;
+}
+
+export interface ProcessCommunicationEvent extends EventBase {
+  type: 'PROCESS_COMMUNICATION_STDOUT' | 'PROCESS_COMMUNICATION_STDERR';
+  processname: string;
+  groupname: string;
+  pid: number;
+  data: Buffer;
+}
+
+export interface RemoteCommunicationEvent extends EventBase {
+  type: 'REMOTE_COMMUNICATION';
+  /** free text: may hold spaces and newlines, sent unescaped as 4.2.5 does */
+  commtype: string;
+  data: string;
+}
+
+export interface SupervisorStateChangeEvent extends EventBase {
+  type: 'SUPERVISOR_STATE_CHANGE_RUNNING' | 'SUPERVISOR_STATE_CHANGE_STOPPING';
+}
+
+export interface TickEvent extends EventBase {
+  type: 'TICK_5' | 'TICK_60' | 'TICK_3600';
+  /** epoch seconds of the period boundary */
+  when: number;
+}
+
+export interface ProcessGroupEvent extends EventBase {
+  type: 'PROCESS_GROUP_ADDED' | 'PROCESS_GROUP_REMOVED';
+  groupname: string;
+}
+
+export type SupervisorEvent =
+  | ProcessStateEvent
+  | ProcessLogEvent
+  | ProcessCommunicationEvent
+  | RemoteCommunicationEvent
+  | SupervisorStateChangeEvent
+  | TickEvent
+  | ProcessGroupEvent;
+
+/** The concrete type names: what an event's `type` can be. */
+export type ConcreteEventName = SupervisorEvent['type'];
+
+/** True when `type` is `ancestor` or one of its descendants (EVENT matches everything). */
+export function isSubtypeOf(type: EventTypeName, ancestor: EventTypeName): boolean {
+  for (let t: EventTypeName | null = type; t !== null; t = EVENT_TYPE_PARENT[t]) {
+    if (t === ancestor) return true;
+  }
+  return false;
+}

@@ -1,0 +1,145 @@
+// The eventlistener protocol as read from a listener's stdout: one decoder with named states
+// (ACKNOWLEDGED, READY, BUSY, UNKNOWN) that consumes exactly the bytes each state needs and
+// reports what happened. Writing events is the pool's job; this file only decodes.
+import { pyInt, PyValueError } from '../config/python.js';
+
+export const ListenerState = {
+  READY: 10,
+  BUSY: 20,
+  ACKNOWLEDGED: 30,
+  UNKNOWN: 40,
+} as const;
+export type ListenerStateName = keyof typeof ListenerState;
+
+const READY_TOKEN = Buffer.from('READY\n');
+/** `RESULT ` is never checked by 4.2.5: it skips 7 bytes and parses the rest as the length. */
+const RESULT_PREFIX_LENGTH = 7;
+
+/** Limits on what a listener may make us buffer; past them it is a protocol violation, never a silent drop. */
+export interface ProtocolLimits {
+  /** longest RESULT line, default 1 KiB */
+  maxResultLine: number;
+  /** largest result body, default 1 MiB */
+  maxResultBody: number;
+}
+
+export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = { maxResultLine: 1024, maxResultBody: 1024 * 1024 };
+
+export type ProtocolEvent =
+  | { kind: 'state'; from: ListenerStateName; to: ListenerStateName }
+  /** a complete result body; the pool's result handler decides accept or reject */
+  | { kind: 'result'; body: Buffer }
+  /** the result line's length did not parse (4.2.5: `bad result line: '...'`) */
+  | { kind: 'bad-result-line'; line: string }
+  /** a protocol violation: `bytes` is what the listener wrote, for the log */
+  | { kind: 'violation'; code: ViolationCode; bytes: Buffer };
+
+export type ViolationCode =
+  | 'SUP_ERR_LISTENER_NOT_READY' // something other than READY\n while ACKNOWLEDGED
+  | 'SUP_ERR_LISTENER_UNSOLICITED' // bytes while READY (nothing was asked)
+  | 'SUP_ERR_LISTENER_RESULT_LINE_TOO_LONG'
+  | 'SUP_ERR_LISTENER_RESULT_TOO_LARGE';
+
+export class ListenerProtocol {
+  private stateName: ListenerStateName = 'ACKNOWLEDGED';
+  private buffer: Buffer = Buffer.alloc(0);
+  /** BUSY: the body length once the RESULT line was read */
+  private pendingBody: number | null = null;
+
+  constructor(private readonly limits: ProtocolLimits = DEFAULT_PROTOCOL_LIMITS) {}
+
+  get state(): ListenerStateName {
+    return this.stateName;
+  }
+
+  /** A new spawn: back to ACKNOWLEDGED with nothing buffered. */
+  reset(): void {
+    this.buffer = Buffer.alloc(0);
+    this.pendingBody = null;
+    this.stateName = 'ACKNOWLEDGED';
+  }
+
+  /** The pool wrote an event to this listener (only allowed while READY). */
+  eventSent(): ProtocolEvent[] {
+    if (this.stateName !== 'READY') throw new Error(`cannot send an event to a listener in state ${this.stateName}`);
+    return [this.transition('BUSY')];
+  }
+
+  /** Bytes read from the listener's stdout; returns what they meant, in order. */
+  feed(chunk: Buffer): ProtocolEvent[] {
+    if (this.stateName === 'UNKNOWN') return [];
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const out: ProtocolEvent[] = [];
+    for (let progressed = true; progressed; ) progressed = this.step(out);
+    return out;
+  }
+
+  private step(out: ProtocolEvent[]): boolean {
+    switch (this.stateName) {
+      case 'ACKNOWLEDGED':
+        if (this.buffer.length < READY_TOKEN.length) return false;
+        if (this.buffer.subarray(0, READY_TOKEN.length).equals(READY_TOKEN)) {
+          this.buffer = this.buffer.subarray(READY_TOKEN.length);
+          out.push(this.transition('READY'));
+          return true;
+        }
+        return this.violate(out, 'SUP_ERR_LISTENER_NOT_READY');
+      case 'READY':
+        return this.buffer.length > 0 && this.violate(out, 'SUP_ERR_LISTENER_UNSOLICITED');
+      case 'BUSY':
+        return this.pendingBody === null ? this.readResultLine(out) : this.readResultBody(out);
+      case 'UNKNOWN':
+        return false;
+    }
+  }
+
+  private readResultLine(out: ProtocolEvent[]): boolean {
+    const newline = this.buffer.indexOf(0x0a);
+    if (newline < 0) {
+      if (this.buffer.length > this.limits.maxResultLine) return this.violate(out, 'SUP_ERR_LISTENER_RESULT_LINE_TOO_LONG');
+      return false;
+    }
+    const line = this.buffer.subarray(0, newline).toString('utf8');
+    this.buffer = this.buffer.subarray(newline + 1);
+    let length: number;
+    try {
+      length = pyInt(line.slice(RESULT_PREFIX_LENGTH));
+    } catch (err) {
+      if (!(err instanceof PyValueError)) throw err;
+      out.push({ kind: 'bad-result-line', line });
+      out.push(this.transition('UNKNOWN'));
+      this.buffer = Buffer.alloc(0);
+      return false;
+    }
+    if (length < 0 || length > this.limits.maxResultBody) {
+      return this.violate(out, 'SUP_ERR_LISTENER_RESULT_TOO_LARGE', Buffer.from(line));
+    }
+    this.pendingBody = length;
+    return true;
+  }
+
+  private readResultBody(out: ProtocolEvent[]): boolean {
+    const length = this.pendingBody!;
+    if (this.buffer.length < length) return false;
+    const body = Buffer.from(this.buffer.subarray(0, length));
+    this.buffer = this.buffer.subarray(length);
+    this.pendingBody = null;
+    out.push({ kind: 'result', body });
+    out.push(this.transition('ACKNOWLEDGED'));
+    return true;
+  }
+
+  private violate(out: ProtocolEvent[], code: ViolationCode, bytes: Buffer = this.buffer): boolean {
+    out.push({ kind: 'violation', code, bytes: Buffer.from(bytes) });
+    out.push(this.transition('UNKNOWN'));
+    this.buffer = Buffer.alloc(0);
+    this.pendingBody = null;
+    return false;
+  }
+
+  private transition(to: ListenerStateName): ProtocolEvent {
+    const from = this.stateName;
+    this.stateName = to;
+    return { kind: 'state', from, to };
+  }
+}

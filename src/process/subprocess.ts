@@ -271,6 +271,19 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
     return { ...info, description: describeProcess(info) };
   }
 
+  /**
+   * Queue bytes for the child's stdin (sendProcessStdin). 'not-running' without a pid or while
+   * being stopped; 'closed' when the child closed its stdin; 'full' past maxQueued unread bytes.
+   */
+  writeStdin(data: Buffer, maxQueued: number): 'ok' | 'not-running' | 'closed' | 'full' {
+    if (!this.currentPid || this.killing) return 'not-running';
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || stdin.writableEnded) return 'closed';
+    if (stdin.writableLength + data.length > maxQueued) return 'full';
+    stdin.write(data);
+    return 'ok';
+  }
+
   /** Reopen the child log files (SIGUSR2, or after logrotate). */
   async reopenLogs(): Promise<void> {
     await Promise.all([this.stdoutLog?.reopen(), this.stderrLog?.reopen()]);

@@ -222,6 +222,27 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.shutdownDone;
   }
 
+  /** 4.2.5's add_process_group: false when a group of that name is active; its autostart processes start on the next tick. */
+  addGroup(groupConfig: GroupConfig): boolean {
+    if (this.groups.has(groupConfig.name)) return false;
+    const group = new ProcessGroup(groupConfig, groupConfig.processes.map((pc) => this.createProcess(groupConfig, pc)));
+    this.groups.set(groupConfig.name, group);
+    setImmediate(() => {
+      if (this.groups.get(groupConfig.name) !== group) return;
+      for (const proc of group.processes) proc.autostart();
+    });
+    return true;
+  }
+
+  /** 4.2.5's remove_process_group: false while a process of the group is not stopped; closes its logs. */
+  removeGroup(name: string): boolean {
+    const group = this.requireGroup(name);
+    if (group.unstopped().length > 0) return false;
+    this.groups.delete(name);
+    for (const proc of group.processes) void proc.closeLogs();
+    return true;
+  }
+
   /** Reopen every child log file (SIGUSR2). */
   async reopenLogs(): Promise<void> {
     await Promise.all(this.processes().map((p) => p.reopenLogs()));

@@ -1,0 +1,222 @@
+// One [eventlistener:x] pool: its event buffer, dispatch to the first RUNNING+READY listener in
+// process order (4.2.5 has no round robin), results, re-buffering at the head, and counted
+// overflow. The pool drives listeners only through the small PoolListener interface, so the
+// process core owns the processes and the pool owns the protocol.
+import type { Logger } from '../logging/logger.js';
+import type { EventTypeName } from '../config/events.js';
+import type { EventSerials } from '../events/bus.js';
+import { encodeEnvelope } from '../events/envelope.js';
+import type { SupervisorEvent } from '../events/types.js';
+import { ListenerProtocol, type ProtocolEvent } from './protocol.js';
+
+export interface PoolListener {
+  readonly name: string;
+  /** process state RUNNING: 4.2.5 sends nothing to a listener still inside startsecs */
+  isRunning(): boolean;
+  /** writes to the listener's stdin; false when the pipe is gone (EPIPE) */
+  send(bytes: Buffer): boolean;
+}
+
+/** What the result handler made of a result body: 4.2.5's default accepts exactly `OK`. */
+export type ResultVerdict = 'accepted' | 'rejected';
+export type ResultHandler = (event: SupervisorEvent, body: Buffer) => ResultVerdict;
+export const defaultResultHandler: ResultHandler = (_event, body) => (body.equals(OK) ? 'accepted' : 'rejected');
+const OK = Buffer.from('OK');
+
+export interface PoolOptions {
+  name: string;
+  events: readonly EventTypeName[];
+  /** events held while no listener is free; past it the oldest is dropped (counted, logged) */
+  bufferSize: number;
+  identifier: string;
+  serials: EventSerials;
+  logger: Logger;
+  resultHandler?: ResultHandler;
+  /** a listener broke the protocol: the owner restarts it (beyond 4.2.5, which leaves it UNKNOWN forever) */
+  onProtocolViolation?: (listener: PoolListener) => void;
+}
+
+interface Buffered {
+  event: SupervisorEvent;
+  serial: number;
+  poolserial: number;
+}
+
+export interface PoolStats {
+  accepted: number;
+  delivered: number;
+  rejected: number;
+  dropped: number;
+  buffered: number;
+}
+
+export class ListenerPool {
+  readonly name: string;
+  private readonly buffer: Buffered[] = [];
+  private listeners: PoolListener[] = [];
+  private readonly protocols = new Map<PoolListener, ListenerProtocol>();
+  private readonly inFlight = new Map<PoolListener, Buffered>();
+  private nextPoolserial = 0;
+  private readonly counters = { accepted: 0, delivered: 0, rejected: 0, dropped: 0 };
+  /** drops since the buffer last had room: logged once per burst, summed at its end */
+  private burstDrops = 0;
+  private readonly resultHandler: ResultHandler;
+
+  constructor(private readonly options: PoolOptions) {
+    this.name = options.name;
+    this.resultHandler = options.resultHandler ?? defaultResultHandler;
+  }
+
+  get stats(): PoolStats {
+    return { ...this.counters, buffered: this.buffer.length };
+  }
+
+  /** The pool's processes in pool order (priority, then name); a new spawn resets its protocol. */
+  setListeners(listeners: PoolListener[]): void {
+    this.listeners = listeners;
+    for (const listener of listeners) if (!this.protocols.has(listener)) this.protocols.set(listener, new ListenerProtocol());
+  }
+
+  protocolState(listener: PoolListener): string {
+    return this.protocol(listener).state;
+  }
+
+  /** A bus delivery: buffer it (dropping the oldest when full) and try to dispatch. */
+  accept(event: SupervisorEvent): void {
+    const serial = this.options.serials.serialOf(event);
+    const item: Buffered = { event, serial, poolserial: this.nextPoolserial };
+    this.nextPoolserial = this.nextPoolserial >= Number.MAX_SAFE_INTEGER ? 0 : this.nextPoolserial + 1;
+    this.counters.accepted++;
+    if (this.buffer.length >= this.options.bufferSize) {
+      const discarded = this.buffer.shift()!;
+      this.counters.dropped++;
+      if (this.burstDrops++ === 0) {
+        this.options.logger.error(`pool ${this.name} event buffer overflowed, discarding event ${discarded.serial}`);
+      }
+    }
+    this.buffer.push(item);
+    this.dispatch();
+  }
+
+  /** Listener (re)spawned: a fresh protocol in ACKNOWLEDGED. */
+  listenerSpawned(listener: PoolListener): void {
+    this.protocol(listener).reset();
+  }
+
+  /** The listener became RUNNING (startsecs elapsed): it may now be given events. */
+  listenerRunning(): void {
+    this.dispatch();
+  }
+
+  /** Bytes from a listener's stdout. */
+  listenerOutput(listener: PoolListener, chunk: Buffer): void {
+    for (const outcome of this.protocol(listener).feed(chunk)) this.handle(listener, outcome);
+    this.dispatch();
+  }
+
+  /** The listener died: an event it held goes back to the head of the buffer. */
+  listenerExited(listener: PoolListener): void {
+    const held = this.inFlight.get(listener);
+    this.inFlight.delete(listener);
+    if (held) this.rebuffer(held);
+    this.protocol(listener).reset();
+    this.dispatch();
+  }
+
+  private handle(listener: PoolListener, outcome: ProtocolEvent): void {
+    const log = this.options.logger;
+    switch (outcome.kind) {
+      case 'state':
+        log.debug(`${listener.name}: ${outcome.from} -> ${outcome.to}`);
+        if (outcome.to === 'UNKNOWN') {
+          log.warn(
+            `${listener.name}: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol`,
+          );
+          const held = this.inFlight.get(listener);
+          this.inFlight.delete(listener);
+          if (held) this.rebuffer(held);
+        }
+        return;
+      case 'bad-result-line':
+        log.warn(`${listener.name}: bad result line: '${outcome.line}'`);
+        return;
+      case 'violation':
+        log.warn(`${listener.name}: protocol violation ${outcome.code}; it wrote: ${JSON.stringify(outcome.bytes.subarray(0, 200).toString('utf8'))}`);
+        this.options.onProtocolViolation?.(listener);
+        return;
+      case 'result': {
+        const held = this.inFlight.get(listener);
+        this.inFlight.delete(listener);
+        if (!held) return;
+        let verdict: ResultVerdict;
+        try {
+          verdict = this.resultHandler(held.event, outcome.body);
+        } catch (err) {
+          log.warn(`${listener.name}: event caused an error`);
+          this.rebuffer(held);
+          return;
+        }
+        if (verdict === 'accepted') {
+          this.counters.delivered++;
+          log.debug(`${listener.name}: event was processed`);
+        } else {
+          this.counters.rejected++;
+          log.warn(`${listener.name}: event was rejected`);
+          this.rebuffer(held);
+        }
+        return;
+      }
+    }
+  }
+
+  private rebuffer(item: Buffered): void {
+    this.options.logger.debug(
+      `rebuffering event ${item.serial} for pool ${this.name} (buf size=${this.buffer.length}, max=${this.options.bufferSize})`,
+    );
+    this.buffer.unshift(item);
+  }
+
+  /** Strict FIFO: the oldest event to the first RUNNING+READY listener; stop when nobody can take it. */
+  private dispatch(): void {
+    while (this.buffer.length > 0) {
+      const item = this.buffer[0]!;
+      const taker = this.listeners.find((l) => l.isRunning() && this.protocol(l).state === 'READY' && this.trySend(l, item));
+      if (!taker) return;
+      this.buffer.shift();
+      if (this.burstDrops > 0 && this.buffer.length < this.options.bufferSize) this.endBurst();
+    }
+  }
+
+  private trySend(listener: PoolListener, item: Buffered): boolean {
+    const envelope = encodeEnvelope(
+      { server: this.options.identifier, serial: item.serial, pool: this.name, poolserial: item.poolserial },
+      item.event,
+    );
+    if (!listener.send(envelope)) {
+      this.options.logger.debug(`epipe occurred while sending event ${item.serial} to listener ${listener.name}, listener state unchanged`);
+      return false;
+    }
+    this.protocol(listener).eventSent();
+    this.inFlight.set(listener, item);
+    this.options.logger.debug(`event ${item.serial} sent to listener ${listener.name}`);
+    return true;
+  }
+
+  private endBurst(): void {
+    if (this.burstDrops > 1) {
+      this.options.logger.error(
+        `pool ${this.name} discarded ${this.burstDrops} events in all while its buffer was full (buffer_size=${this.options.bufferSize})`,
+      );
+    }
+    this.burstDrops = 0;
+  }
+
+  private protocol(listener: PoolListener): ListenerProtocol {
+    let protocol = this.protocols.get(listener);
+    if (!protocol) {
+      protocol = new ListenerProtocol();
+      this.protocols.set(listener, protocol);
+    }
+    return protocol;
+  }
+}

@@ -1,0 +1,195 @@
+// Pool dispatch rules (reference/events.md 3-5) as pure logic, with in-memory listeners that
+// speak the protocol; the same pool runs real listener processes in the integration tests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Logger } from '../../src/logging/logger.js';
+import { EventBus, EventSerials } from '../../src/events/bus.js';
+import { ListenerPool, type PoolListener } from '../../src/listeners/pool.js';
+import type { SupervisorEvent } from '../../src/events/types.js';
+import { LEVELS } from '../../src/logging/levels.js';
+
+class MemoryLogger extends Logger {
+  readonly lines: string[] = [];
+  constructor() {
+    super(LEVELS.BLAT);
+    this.addSink({ write: (l) => this.lines.push(l.slice(24).trimEnd()), reopen() {}, close() {} });
+  }
+}
+
+class FakeListener implements PoolListener {
+  readonly received: string[] = [];
+  running = true;
+  broken = false;
+  constructor(readonly name: string) {}
+  isRunning(): boolean {
+    return this.running;
+  }
+  send(bytes: Buffer): boolean {
+    if (this.broken) return false;
+    this.received.push(bytes.toString());
+    return true;
+  }
+}
+
+const tick = (when: number): SupervisorEvent => ({ type: 'TICK_5', time: 0, when });
+const headers = (envelope: string) => envelope.slice(0, envelope.indexOf('\n'));
+
+function setup(bufferSize = 10, listenerCount = 1) {
+  const logger = new MemoryLogger();
+  const serials = new EventSerials();
+  const violations: string[] = [];
+  const pool = new ListenerPool({
+    name: 'p',
+    events: ['TICK'],
+    bufferSize,
+    identifier: 'supervisor',
+    serials,
+    logger,
+    onProtocolViolation: (l) => violations.push(l.name),
+  });
+  const listeners = Array.from({ length: listenerCount }, (_, i) => new FakeListener(`p_${i}`));
+  pool.setListeners(listeners);
+  return { pool, listeners, logger, serials, violations };
+}
+
+test('events wait until a listener is READY, then go out oldest first, one at a time', () => {
+  const { pool, listeners } = setup();
+  const [l] = listeners;
+  pool.accept(tick(5));
+  pool.accept(tick(10));
+  assert.equal(l!.received.length, 0, 'nothing before READY');
+  pool.listenerOutput(l!, Buffer.from('READY\n'));
+  assert.deepEqual(l!.received.map(headers), ['ver:3.0 server:supervisor serial:0 pool:p poolserial:0 eventname:TICK_5 len:6']);
+  pool.listenerOutput(l!, Buffer.from('RESULT 2\nOKREADY\n'));
+  assert.equal(l!.received.length, 2);
+  assert.match(l!.received[1]!, /serial:1 pool:p poolserial:1 .*\nwhen:10$/);
+  assert.equal(pool.stats.delivered, 1);
+});
+
+test('a listener inside startsecs (not RUNNING) gets nothing even when READY', () => {
+  const { pool, listeners } = setup();
+  const [l] = listeners;
+  l!.running = false;
+  pool.listenerOutput(l!, Buffer.from('READY\n'));
+  pool.accept(tick(5));
+  assert.equal(l!.received.length, 0);
+  l!.running = true;
+  pool.listenerRunning();
+  assert.equal(l!.received.length, 1);
+});
+
+test('FAIL puts the event back at the head: the same serial and poolserial come again', () => {
+  const { pool, listeners, logger } = setup();
+  const [l] = listeners;
+  pool.accept(tick(5));
+  pool.accept(tick(10));
+  pool.listenerOutput(l!, Buffer.from('READY\n'));
+  pool.listenerOutput(l!, Buffer.from('RESULT 4\nFAILREADY\n'));
+  assert.deepEqual(l!.received.map(headers).map((h) => h.split(' ').slice(2, 5).join(' ')), [
+    'serial:0 pool:p poolserial:0',
+    'serial:0 pool:p poolserial:0',
+  ]);
+  assert.ok(logger.lines.includes('WARN p_0: event was rejected'));
+  assert.ok(logger.lines.includes('DEBG rebuffering event 0 for pool p (buf size=1, max=10)'));
+});
+
+test('a listener that dies while BUSY: the event goes to the next READY listener', () => {
+  const { pool, listeners } = setup(10, 2);
+  const [a, b] = listeners;
+  pool.listenerOutput(a!, Buffer.from('READY\n'));
+  pool.listenerOutput(b!, Buffer.from('READY\n'));
+  pool.accept(tick(5));
+  assert.equal(a!.received.length, 1, 'the first READY listener in order wins');
+  assert.equal(b!.received.length, 0);
+  a!.running = false;
+  pool.listenerExited(a!);
+  assert.equal(b!.received.length, 1);
+  assert.equal(headers(b!.received[0]!), headers(a!.received[0]!));
+});
+
+test('numprocs=4: every event delivered exactly once across the listeners', () => {
+  const { pool, listeners } = setup(1000, 4);
+  for (const l of listeners) pool.listenerOutput(l, Buffer.from('READY\n'));
+  for (let i = 0; i < 200; i++) {
+    pool.accept(tick(i));
+    // whoever got one answers OK and is READY again
+    for (const l of listeners) {
+      if (pool.protocolState(l) === 'BUSY') pool.listenerOutput(l, Buffer.from('RESULT 2\nOKREADY\n'));
+    }
+  }
+  const whens = listeners.flatMap((l) => l.received.map((r) => Number(r.split('when:')[1])));
+  assert.equal(whens.length, 200);
+  assert.deepEqual([...whens].sort((x, y) => x - y), Array.from({ length: 200 }, (_, i) => i));
+  assert.equal(pool.stats.delivered, 200);
+});
+
+test('overflow drops the oldest, counts every drop, logs once per burst and sums it up after', () => {
+  const { pool, listeners, logger } = setup(3);
+  for (let i = 0; i < 8; i++) pool.accept(tick(i));
+  assert.equal(pool.stats.dropped, 5);
+  assert.deepEqual(logger.lines.filter((l) => l.includes('overflowed')), ['ERRO pool p event buffer overflowed, discarding event 0']);
+  const [l] = listeners;
+  pool.listenerOutput(l!, Buffer.from('READY\n'));
+  assert.match(l!.received[0]!, /when:5$/, 'the three newest survived');
+  assert.ok(logger.lines.includes('ERRO pool p discarded 5 events in all while its buffer was full (buffer_size=3)'));
+});
+
+test('serials: global across pools, taken only when a pool accepts; poolserial per pool', () => {
+  const serials = new EventSerials();
+  const logger = new MemoryLogger();
+  const bus = new EventBus();
+  const make = (name: string, events: ('TICK' | 'PROCESS_GROUP')[]) => {
+    const pool = new ListenerPool({ name, events, bufferSize: 10, identifier: 's', serials, logger });
+    const l = new FakeListener(`${name}_0`);
+    pool.setListeners([l]);
+    pool.listenerOutput(l, Buffer.from('READY\n'));
+    bus.subscribe(name, events, (e) => pool.accept(e));
+    return { pool, l };
+  };
+  const ticks = make('ticks', ['TICK']);
+  const groups = make('groups', ['PROCESS_GROUP']);
+  bus.publish({ type: 'REMOTE_COMMUNICATION', time: 0, commtype: 'x', data: '' }); // nobody: no serial
+  bus.publish({ type: 'PROCESS_GROUP_ADDED', time: 0, groupname: 'g' });
+  bus.publish(tick(5));
+  assert.match(groups.l.received[0]!, /serial:0 pool:groups poolserial:0/);
+  assert.match(ticks.l.received[0]!, /serial:1 pool:ticks poolserial:0/);
+});
+
+test('overlapping subscriptions deliver an event once (4.2.5 delivers it twice)', () => {
+  const serials = new EventSerials();
+  const bus = new EventBus();
+  const pool = new ListenerPool({ name: 'p', events: ['TICK', 'TICK_5'], bufferSize: 10, identifier: 's', serials, logger: new MemoryLogger() });
+  bus.subscribe('p', ['TICK', 'TICK_5'], (e) => pool.accept(e));
+  bus.publish(tick(5));
+  assert.equal(pool.stats.accepted, 1);
+});
+
+test('a garbage-writing listener is reported for restart and its event waits for the next READY listener', () => {
+  const { pool, listeners, violations, logger } = setup(10, 1);
+  const [l] = listeners;
+  pool.listenerOutput(l!, Buffer.from('READY\n'));
+  pool.accept(tick(5));
+  pool.listenerOutput(l!, Buffer.from('RESULT 2\nOK')); // done
+  pool.accept(tick(10));
+  pool.listenerOutput(l!, Buffer.from('oops, not READY\n')); // garbage while ACKNOWLEDGED
+  assert.deepEqual(violations, ['p_0']);
+  assert.ok(logger.lines.some((line) => line.includes('has entered the UNKNOWN state')));
+  // the owner restarts the process: a new spawn gets the waiting event
+  pool.listenerSpawned(l!);
+  pool.listenerOutput(l!, Buffer.from('READY\n'));
+  assert.match(l!.received.at(-1)!, /when:10$/);
+});
+
+test('a subscriber that throws does not stop delivery to the others', () => {
+  const errors: string[] = [];
+  const bus = new EventBus((name) => errors.push(name));
+  const seen: string[] = [];
+  bus.subscribe('bad', ['EVENT'], () => {
+    throw new Error('boom');
+  });
+  bus.subscribe('good', ['EVENT'], (e) => seen.push(e.type));
+  bus.publish(tick(5));
+  assert.deepEqual(errors, ['bad']);
+  assert.deepEqual(seen, ['TICK_5']);
+  assert.equal(bus.hasSubscribers('TICK_5'), true);
+});

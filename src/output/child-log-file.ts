@@ -1,22 +1,44 @@
-// A child's stdout or stderr log file: chunks are appended as they come, with no per-line work.
+// A child's stdout or stderr log file: chunks are appended as they come, with no per-line work,
+// rotated by byte count as 4.2.5's RotatingFileHandler does.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import { RotatedCopyCompressor } from './compressor.js';
+import { shiftBackups } from './rotation.js';
 
 /** Bytes queued for the disk above which write() asks the reader to pause (the child's pipe then fills). */
 export const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
 
+// One writev takes at most this many queued chunks: bounds the iovec and the time one write holds the pool thread.
+const MAX_CHUNKS_PER_WRITE = 64;
+// How soon a file that could not be opened (removed directory, full disk) is tried again.
+const REOPEN_RETRY_MS = 1000;
+// A pipe opened non-blocking by someone else answers EAGAIN when full: try again this soon.
+const EAGAIN_RETRY_MS = 10;
+
+export type LogReportLevel = 'error' | 'warn' | 'info';
+
 export interface ChildLogFileOptions {
+  /** rotate once the file reaches this size; 0 = never (4.2.5's *_logfile_maxbytes) */
+  maxBytes?: number;
+  /** rotated copies kept (4.2.5's *_logfile_backups) */
+  backups?: number;
+  /** gzip rotated copies to file.<n>.gz, off the capture path */
+  compress?: boolean;
   /** default DEFAULT_HIGH_WATER_MARK */
   highWaterMark?: number;
-  /** told about a failed write or open (full disk, removed directory); the data is dropped, the daemon goes on */
-  onError?: (err: Error) => void;
+  /**
+   * Told about trouble once per episode (a failed write or open; the bytes are dropped and the
+   * daemon goes on), about its end, and about settings that cannot apply to this target.
+   */
+  report?: (level: LogReportLevel, message: string) => void;
 }
 
 /**
  * Appends chunks to one file through a queue drained by asynchronous writes. write() returns false
  * once more than highWaterMark bytes wait, and 'drain' is emitted when the queue is empty again:
- * the same contract as a Writable, so readers can apply back-pressure. The size is tracked per
- * write so that rotation can hook in after each write.
+ * the same contract as a Writable, so readers can apply back-pressure. Writes are batched (writev)
+ * but never across the byte that makes the file reach maxBytes, so rotation happens at the same
+ * chunk boundary as in 4.2.5, which checks the size after every chunk.
  */
 export class ChildLogFile extends EventEmitter {
   private fd: number | null = null;
@@ -26,17 +48,34 @@ export class ChildLogFile extends EventEmitter {
   private needDrain = false;
   private closed = false;
   private currentSize = 0;
+  /** false for terminals, pipes and other files that cannot be renamed and reopened empty */
+  private rotatable = true;
+  private failing = false;
+  private droppedBytes = 0;
+  private nextOpenAttempt = 0;
+  private readonly maxBytes: number;
+  private readonly backups: number;
   private readonly highWaterMark: number;
-  private readonly onError: (err: Error) => void;
+  private readonly report: (level: LogReportLevel, message: string) => void;
+  private readonly compressor: RotatedCopyCompressor | null;
 
   constructor(
     readonly path: string,
     options: ChildLogFileOptions = {},
   ) {
     super();
+    this.maxBytes = options.maxBytes ?? 0;
+    this.backups = options.backups ?? 0;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-    this.onError = options.onError ?? (() => {});
-    this.open();
+    this.report = options.report ?? (() => {});
+    this.compressor =
+      options.compress && this.backups > 0
+        ? new RotatedCopyCompressor(path, this.backups, (message) => this.report('warn', message))
+        : null;
+    this.open('a');
+    if (!this.rotatable && this.fd !== null && this.maxBytes > 0) {
+      this.report('info', `${path} is not a regular file: it is written as is, without rotation (maxbytes does not apply)`);
+    }
   }
 
   /** bytes in the file, as far as this writer knows */
@@ -67,18 +106,23 @@ export class ChildLogFile extends EventEmitter {
     return new Promise((resolve) => this.once('idle', resolve));
   }
 
-  /** Close and open the path again (after logrotate moved the file away). */
+  /** Resolves once every rotated copy queued for compression so far is compressed. */
+  async compressed(): Promise<void> {
+    await this.compressor?.idle();
+  }
+
+  /** Close and open the path again (SIGUSR2, after logrotate moved the file away). */
   async reopen(): Promise<void> {
     await this.flush();
     this.closeFd();
-    this.open();
+    this.open('a');
   }
 
   /** Empty the file (4.2.5's clearProcessLogs): bytes queued before the call are written first. */
   async clear(): Promise<void> {
     await this.flush();
-    if (this.fd === null) return;
-    if (fs.fstatSync(this.fd).isFile()) fs.ftruncateSync(this.fd, 0);
+    if (this.fd === null || !this.rotatable) return;
+    fs.ftruncateSync(this.fd, 0);
     this.currentSize = 0;
   }
 
@@ -86,15 +130,23 @@ export class ChildLogFile extends EventEmitter {
     await this.flush();
     this.closed = true;
     this.closeFd();
+    await this.compressed();
   }
 
-  private open(): void {
+  private open(mode: 'a' | 'truncate'): void {
+    const flags =
+      mode === 'a'
+        ? fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND
+        : fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_TRUNC;
     try {
-      this.fd = fs.openSync(this.path, 'a');
-      this.currentSize = fs.fstatSync(this.fd).size;
+      this.fd = fs.openSync(this.path, flags, 0o666);
+      const stat = fs.fstatSync(this.fd);
+      this.rotatable = stat.isFile();
+      this.currentSize = this.rotatable ? stat.size : 0;
     } catch (err) {
       this.fd = null;
-      this.onError(err as Error);
+      this.nextOpenAttempt = Date.now() + REOPEN_RETRY_MS;
+      this.fail(`cannot open ${this.path}: ${(err as Error).message}`);
     }
   }
 
@@ -103,15 +155,28 @@ export class ChildLogFile extends EventEmitter {
     try {
       fs.closeSync(this.fd);
     } catch (err) {
-      this.onError(err as Error);
+      this.fail(`cannot close ${this.path}: ${(err as Error).message}`);
     }
     this.fd = null;
   }
 
+  /** Say it once per episode; the end of the episode is said by succeeded(). */
+  private fail(message: string): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.report('error', `${message}; output is dropped until it works again`);
+  }
+
+  private succeeded(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.report('info', `writing ${this.path} again (${this.droppedBytes} bytes of output were dropped)`);
+    this.droppedBytes = 0;
+  }
+
   private pump(): void {
     if (this.writing) return;
-    const chunk = this.queue[0];
-    if (chunk === undefined) {
+    if (this.queue.length === 0) {
       this.emit('idle');
       if (this.needDrain) {
         this.needDrain = false;
@@ -119,33 +184,76 @@ export class ChildLogFile extends EventEmitter {
       }
       return;
     }
+    if (this.fd === null && Date.now() >= this.nextOpenAttempt) this.open('a');
     if (this.fd === null) {
-      // nowhere to write (open failed): drop, as a full disk would
-      this.dequeue(chunk.length);
+      // nowhere to write: drop what waits, as a full disk would
+      this.droppedBytes += this.queuedBytes;
+      this.queue.length = 0;
+      this.queuedBytes = 0;
       this.pump();
       return;
     }
+    const batch = this.nextBatch();
     this.writing = true;
-    fs.write(this.fd, chunk, 0, chunk.length, null, (err, written) => {
-      this.writing = false;
-      if (err) {
-        this.onError(err);
-        this.dequeue(chunk.length);
-      } else {
-        this.currentSize += written;
-        if (written < chunk.length) {
-          this.queue[0] = chunk.subarray(written);
-          this.queuedBytes -= written;
-        } else {
-          this.dequeue(chunk.length);
-        }
-      }
-      this.pump();
-    });
+    fs.writev(this.fd, batch.chunks, null, (err, written) => this.written(batch.bytes, err, written));
   }
 
-  private dequeue(length: number): void {
-    this.queue.shift();
-    this.queuedBytes -= length;
+  private nextBatch(): { chunks: Buffer[]; bytes: number } {
+    const untilRotation = this.rotatable && this.maxBytes > 0 ? this.maxBytes - this.currentSize : Infinity;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for (const chunk of this.queue) {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      if (bytes >= untilRotation || chunks.length === MAX_CHUNKS_PER_WRITE) break;
+    }
+    return { chunks, bytes };
+  }
+
+  private written(batchBytes: number, err: NodeJS.ErrnoException | null, written: number): void {
+    this.writing = false;
+    if (err?.code === 'EAGAIN') {
+      setTimeout(() => this.pump(), EAGAIN_RETRY_MS);
+      return;
+    }
+    if (err) {
+      this.fail(`cannot write ${this.path}: ${err.message}`);
+      this.droppedBytes += batchBytes;
+      this.consume(batchBytes);
+    } else {
+      this.succeeded();
+      this.currentSize += written;
+      this.consume(written);
+      if (this.rotatable && this.maxBytes > 0 && this.currentSize >= this.maxBytes) this.rollover();
+    }
+    this.pump();
+  }
+
+  /** Remove `bytes` from the front of the queue, splitting a chunk written in part. */
+  private consume(bytes: number): void {
+    this.queuedBytes -= bytes;
+    let remaining = bytes;
+    let whole = 0;
+    while (remaining > 0) {
+      const chunk = this.queue[whole] as Buffer;
+      if (chunk.length > remaining) {
+        this.queue[whole] = chunk.subarray(remaining);
+        break;
+      }
+      remaining -= chunk.length;
+      whole += 1;
+    }
+    this.queue.splice(0, whole);
+  }
+
+  private rollover(): void {
+    this.closeFd();
+    try {
+      shiftBackups(this.path, this.backups);
+      if (this.backups > 0) this.compressor?.rotated();
+    } catch (err) {
+      this.report('error', `cannot rotate ${this.path}: ${(err as Error).message}`);
+    }
+    this.open('truncate');
   }
 }

@@ -1,17 +1,26 @@
-// Connects one of a child's output pipes to its log file, pausing the pipe while the file is behind.
+// Connects one of a child's output pipes to where its bytes go, pausing the pipe while that is behind.
 import type { Readable } from 'node:stream';
-import type { ChildLogFile } from './child-log-file.js';
+
+/** A log file or an output channel: the Writable-like contract pipeToLog needs. */
+export interface OutputSink {
+  /** false = stop sending until 'drain' */
+  write(chunk: Buffer): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  off(event: 'drain', listener: () => void): unknown;
+  /** told when the pipe has closed, to let go of held bytes */
+  end?(): void;
+}
 
 /**
- * Every chunk goes to `file` as is; when the file's queue is full the stream is paused, so the
+ * Every chunk goes to `sink` as is; when the sink's queue is full the stream is paused, so the
  * kernel pipe fills and the child blocks on write instead of the daemon buffering without bound.
- * A null file (NONE) discards the bytes. Ends by itself when the pipe closes.
+ * A null sink (NONE) discards the bytes. Ends by itself when the pipe closes.
  */
-export function pipeToLog(stream: Readable, file: ChildLogFile | null): void {
+export function pipeToLog(stream: Readable, sink: OutputSink | null): void {
   stream.on('error', () => {
     // a read error on a child's pipe only ends that pipe
   });
-  if (file === null) {
+  if (sink === null) {
     stream.resume();
     return;
   }
@@ -19,10 +28,13 @@ export function pipeToLog(stream: Readable, file: ChildLogFile | null): void {
     stream.resume();
   };
   stream.on('data', (chunk: Buffer) => {
-    if (!file.write(chunk)) {
+    if (!sink.write(chunk)) {
       stream.pause();
-      file.once('drain', resume);
+      sink.once('drain', resume);
     }
   });
-  stream.on('close', () => file.off('drain', resume));
+  stream.on('close', () => {
+    sink.off('drain', resume);
+    sink.end?.();
+  });
 }

@@ -6,8 +6,10 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ProcessConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
-import { ChildLogFile } from '../output/child-log-file.js';
+import type { OutputLine } from '../output/line-framer.js';
 import { pipeToLog } from '../output/pipe-to-log.js';
+import { ProcessOutput, type ProcessCommunication } from '../output/process-output.js';
+import type { SyslogWriter } from '../output/syslog.js';
 import { CommandError, resolveCommand, searchPath } from './command.js';
 import { childEnvironment } from './environment.js';
 import { emitSafely } from './emit-safely.js';
@@ -49,6 +51,21 @@ export interface SubprocessOptions {
   stderrLogfile: string | null;
   /** false while supervisord shuts down or restarts: no automatic (re)start then */
   mayStartAutomatically: () => boolean;
+  /** [supervisord] strip_ansi */
+  stripAnsi?: boolean;
+  /** the daemon's syslog writer, for *_syslog=true */
+  syslog?: SyslogWriter | null;
+}
+
+/**
+ * What a Subprocess emits. 'lines' carries batches of whole output lines and is only produced
+ * while someone listens (the plain log path does no per-line work); 'communication' carries
+ * capture-mode payloads (*_capture_maxbytes > 0).
+ */
+export interface SubprocessEvents {
+  state: [StateChange];
+  lines: [OutputLine[]];
+  communication: [ProcessCommunication];
 }
 
 // 4.2.5 restarts an exited process at its next loop iteration, about once a second when idle; the
@@ -59,7 +76,7 @@ const DRAIN_GRACE_MS = 50;
 
 const NONE = undefined;
 
-export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
+export class Subprocess extends EventEmitter<SubprocessEvents> {
   readonly config: ProcessConfig;
   readonly group: string;
   private readonly logger: Logger;
@@ -85,8 +102,7 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
   private restartTimer: NodeJS.Timeout | undefined = NONE;
   private killTimer: NodeJS.Timeout | undefined = NONE;
 
-  private stdoutLog: ChildLogFile | null = null;
-  private stderrLog: ChildLogFile | null = null;
+  private readonly output: ProcessOutput;
 
   constructor(options: SubprocessOptions) {
     super();
@@ -94,6 +110,23 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
     this.config = options.config;
     this.group = options.group;
     this.logger = options.logger;
+    this.output = new ProcessOutput({
+      config: options.config,
+      logger: options.logger,
+      stdoutLogfile: options.stdoutLogfile,
+      stderrLogfile: options.stderrLogfile,
+      stripAnsi: options.stripAnsi ?? false,
+      syslog: options.syslog ?? null,
+      wantsLines: () => this.hasLineConsumers,
+      onLines: (lines) => emitSafely(this, 'lines', lines, (err) => this.logger.error(`a lines listener of ${this.name} failed: ${String(err)}`)),
+      onCommunication: (comm) =>
+        emitSafely(this, 'communication', comm, (err) => this.logger.error(`a communication listener of ${this.name} failed: ${String(err)}`)),
+    });
+  }
+
+  /** true while a 'lines' listener is attached: only then is output framed into lines. */
+  get hasLineConsumers(): boolean {
+    return this.listenerCount('lines') > 0;
   }
 
   get name(): string {
@@ -165,7 +198,7 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
       return undefined;
     }
 
-    this.openLogs();
+    this.output.open();
     let child: ChildProcess;
     try {
       child = launch(request);
@@ -286,20 +319,17 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
 
   /** Reopen the child log files (SIGUSR2, or after logrotate). */
   async reopenLogs(): Promise<void> {
-    await Promise.all([this.stdoutLog?.reopen(), this.stderrLog?.reopen()]);
+    await this.output.reopen();
   }
 
   /** Empty both log files (4.2.5's clearProcessLogs); throws the file system's error. */
   async clearLogs(): Promise<void> {
-    await Promise.all([this.stdoutLog?.clear(), this.stderrLog?.clear()]);
+    await this.output.clear();
   }
 
   /** Close the child log files once their queued bytes are written (group removal, daemon exit). */
   async closeLogs(): Promise<void> {
-    const logs = [this.stdoutLog, this.stderrLog];
-    this.stdoutLog = null;
-    this.stderrLog = null;
-    await Promise.all(logs.map((log) => log?.close()));
+    await this.output.close();
   }
 
   private launchRequest(): LaunchRequest {
@@ -314,26 +344,11 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
     return { filename, argv, env, directory: this.config.directory, umask: this.config.umask, uid: this.config.uid, gid: this.config.gid };
   }
 
-  private openLogs(): void {
-    const onError = (err: Error): void => this.logger.error(`${this.name}: cannot write its log file: ${err.message}`);
-    if (this.stdoutLog === null && this.options.stdoutLogfile !== null) {
-      this.stdoutLog = new ChildLogFile(this.options.stdoutLogfile, { onError });
-    }
-    if (this.stderrLog === null && this.options.stderrLogfile !== null && !this.config.redirect_stderr) {
-      this.stderrLog = new ChildLogFile(this.options.stderrLogfile, { onError });
-    }
-  }
-
-  /** Where the child's fd 2 bytes go: the stdout log when redirected. */
-  private get stderrTarget(): ChildLogFile | null {
-    return this.config.redirect_stderr ? this.stdoutLog : this.stderrLog;
-  }
-
   private failStart(failure: LaunchFailure): void {
     if (this.currentState !== ProcessState.STARTING) return;
     if (failure.childStderr !== null) {
-      this.openLogs();
-      this.stderrTarget?.write(Buffer.from(failure.childStderr));
+      this.output.open();
+      this.output.fileFor('stderr')?.write(Buffer.from(failure.childStderr));
     }
     this.logger.info(`spawnerr: ${failure.detail}`);
     this.spawnError = failure.spawnerr;
@@ -350,8 +365,8 @@ export class Subprocess extends EventEmitter<{ state: [StateChange] }> {
     child.stdin?.on('error', () => {
       // the child closed its stdin: nothing to tell anyone
     });
-    if (child.stdout) pipeToLog(child.stdout, this.stdoutLog);
-    if (child.stderr) pipeToLog(child.stderr, this.stderrTarget);
+    if (child.stdout) pipeToLog(child.stdout, this.output.channel('stdout', pid));
+    if (child.stderr) pipeToLog(child.stderr, this.output.channel('stderr', pid));
     child.once('exit', (code, signal) => {
       const exitedAt = performance.now();
       const exitedAtEpoch = Date.now();

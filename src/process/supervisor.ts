@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Config, GroupConfig, LogfileSetting, ProcessConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { clearAutoChildLogDir, createAutoChildLogFile } from '../output/auto-log-names.js';
+import { SyslogWriter } from '../output/syslog.js';
 import { CommandError, resolveCommand, searchPath } from './command.js';
 import { emitSafely } from './emit-safely.js';
 import { FAULT_CODES, SupervisorError, type ProcessResult } from './faults.js';
@@ -53,6 +54,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private currentState = SupervisorState.RUNNING;
   private started = false;
   private shutdownDone: Promise<void> | null = null;
+  private syslog: SyslogWriter | null = null;
 
   constructor(options: SupervisorOptions) {
     super();
@@ -251,6 +253,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Close every child log file after its queued bytes are written; for after shutdown(). */
   async closeLogs(): Promise<void> {
     await Promise.all(this.processes().map((p) => p.closeLogs()));
+    await this.syslog?.close();
+  }
+
+  /** One `logger` child serves every program with *_syslog=true. */
+  private childSyslog(): SyslogWriter {
+    this.syslog ??= new SyslogWriter((message) => this.logger.error(message));
+    return this.syslog;
   }
 
   private async stopGroupsInReverse(): Promise<void> {
@@ -300,6 +309,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       stdoutLogfile: this.logfilePath(config, 'stdout', config.stdout_logfile),
       stderrLogfile: this.logfilePath(config, 'stderr', config.stderr_logfile),
       mayStartAutomatically: () => this.currentState === SupervisorState.RUNNING,
+      stripAnsi: this.config.supervisord.strip_ansi,
+      syslog: config.stdout_syslog || config.stderr_syslog ? this.childSyslog() : null,
     });
     proc.on('state', (change) =>
       emitSafely(this, 'process-state', change, (err) =>

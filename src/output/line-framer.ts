@@ -1,0 +1,99 @@
+// Cuts a channel's byte stream into whole lines for the consumers that want lines (PROCESS_LOG
+// events, plugins, syslog). Only built when a consumer exists: the plain file path never frames.
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/** One line of a child's output. */
+export interface OutputLine {
+  stream: OutputStream;
+  /** the line without its newline, decoded as UTF-8 (invalid bytes become U+FFFD) */
+  text: string;
+  /** capture time of the line's first byte, epoch milliseconds */
+  time: number;
+  /**
+   * 'split': the line was longer than the cap and continues in the next line;
+   * 'partial': no newline came within the flush delay, or the stream ended; later bytes start a new line.
+   */
+  cut?: 'split' | 'partial';
+}
+
+export interface LineFramerOptions {
+  stream: OutputStream;
+  /** a line longer than this is cut into pieces of this many bytes */
+  maxLineBytes: number;
+  /** how long an unfinished line is held waiting for its newline */
+  flushDelayMs: number;
+  /** receives the lines of each chunk as one batch */
+  emit: (lines: OutputLine[]) => void;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
+export const DEFAULT_FLUSH_DELAY_MS = 200;
+
+export class LineFramer {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private heldSince = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: LineFramerOptions) {}
+
+  push(chunk: Buffer, time: number): void {
+    const lines: OutputLine[] = [];
+    let start = 0;
+    for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
+      this.hold(chunk.subarray(start, newline), time, lines);
+      this.release(lines, undefined);
+      start = newline + 1;
+    }
+    if (start < chunk.length) this.hold(chunk.subarray(start), time, lines);
+    if (lines.length > 0) this.options.emit(lines);
+    this.armFlush();
+  }
+
+  /** The stream ended: an unfinished line goes out as it is. */
+  end(): void {
+    clearTimeout(this.timer);
+    this.flushPartial();
+  }
+
+  private hold(bytes: Buffer, time: number, lines: OutputLine[]): void {
+    if (this.heldBytes === 0) this.heldSince = time;
+    let rest = bytes;
+    while (this.heldBytes + rest.length > this.options.maxLineBytes) {
+      const room = this.options.maxLineBytes - this.heldBytes;
+      this.held.push(rest.subarray(0, room));
+      this.heldBytes += room;
+      rest = rest.subarray(room);
+      this.release(lines, 'split');
+      this.heldSince = time;
+    }
+    if (rest.length > 0) {
+      this.held.push(rest);
+      this.heldBytes += rest.length;
+    }
+  }
+
+  private release(lines: OutputLine[], cut: OutputLine['cut']): void {
+    const bytes = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held, this.heldBytes);
+    const line: OutputLine = { stream: this.options.stream, text: bytes.toString('utf8'), time: this.heldSince };
+    if (cut) line.cut = cut;
+    lines.push(line);
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  private armFlush(): void {
+    clearTimeout(this.timer);
+    if (this.heldBytes === 0) return;
+    this.timer = setTimeout(() => this.flushPartial(), this.options.flushDelayMs);
+    this.timer.unref();
+  }
+
+  private flushPartial(): void {
+    if (this.heldBytes === 0) return;
+    const lines: OutputLine[] = [];
+    this.release(lines, 'partial');
+    this.options.emit(lines);
+  }
+}

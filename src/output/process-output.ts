@@ -1,0 +1,108 @@
+// One process's output side: its two log files (opened at first spawn, kept across restarts) and,
+// for each run of the child, the two channels its pipes feed.
+import type { ProcessConfig } from '../config/types.js';
+import type { Logger } from '../logging/logger.js';
+import { OutputChannel } from './channel.js';
+import { ChildLogFile, type LogReportLevel } from './child-log-file.js';
+import type { OutputLine, OutputStream } from './line-framer.js';
+import { readOutputSettings, type OutputSettings } from './output-settings.js';
+import type { SyslogWriter } from './syslog.js';
+import { timestampPrefixer } from './timestamp-format.js';
+
+/** One capture-mode payload: the bytes between BEGIN and END tokens (PROCESS_COMMUNICATION_*). */
+export interface ProcessCommunication {
+  stream: OutputStream;
+  data: Buffer;
+  /** the child that wrote it */
+  pid: number;
+  /** epoch milliseconds of the END token's arrival */
+  time: number;
+}
+
+export interface ProcessOutputOptions {
+  config: ProcessConfig;
+  logger: Logger;
+  /** resolved paths; null = NONE */
+  stdoutLogfile: string | null;
+  stderrLogfile: string | null;
+  /** [supervisord] strip_ansi */
+  stripAnsi: boolean;
+  /** the daemon's syslog writer, used when the program has *_syslog=true */
+  syslog: SyslogWriter | null;
+  wantsLines: () => boolean;
+  onLines: (lines: OutputLine[]) => void;
+  onCommunication: (communication: ProcessCommunication) => void;
+}
+
+export class ProcessOutput {
+  private stdoutFile: ChildLogFile | null = null;
+  private stderrFile: ChildLogFile | null = null;
+  private readonly settings: OutputSettings;
+
+  constructor(private readonly options: ProcessOutputOptions) {
+    this.settings = readOutputSettings(options.config);
+  }
+
+  /** Open the log files that are not open yet. */
+  open(): void {
+    const { config } = this.options;
+    if (this.stdoutFile === null && this.options.stdoutLogfile !== null) {
+      this.stdoutFile = this.openFile(this.options.stdoutLogfile, config.stdout_logfile_maxbytes, config.stdout_logfile_backups, this.settings.stdout.compress);
+    }
+    if (this.stderrFile === null && this.options.stderrLogfile !== null && !config.redirect_stderr) {
+      this.stderrFile = this.openFile(this.options.stderrLogfile, config.stderr_logfile_maxbytes, config.stderr_logfile_backups, this.settings.stderr.compress);
+    }
+  }
+
+  /** The channel one pipe of the child with `pid` feeds; capture and line state start afresh per run. */
+  channel(stream: OutputStream, pid: number): OutputChannel {
+    const { config } = this.options;
+    const stdout = stream === 'stdout';
+    const timestamps = (stdout ? this.settings.stdout : this.settings.stderr).timestamps;
+    return new OutputChannel({
+      stream,
+      processName: config.name,
+      file: this.fileFor(stream),
+      logger: this.options.logger,
+      timestamps: timestamps ? timestampPrefixer(this.settings.timestampFormat) : null,
+      captureMaxBytes: stdout ? config.stdout_capture_maxbytes : config.stderr_capture_maxbytes,
+      stripAnsi: this.options.stripAnsi,
+      syslog: (stdout ? config.stdout_syslog : config.stderr_syslog) ? this.options.syslog : null,
+      lineMaxBytes: this.settings.lineMaxBytes,
+      wantsLines: this.options.wantsLines,
+      onLines: this.options.onLines,
+      onCommunication: (data) => this.options.onCommunication({ stream, data, pid, time: Date.now() }),
+    });
+  }
+
+  /** Where a child's fd 2 bytes go: the stdout log when redirected. */
+  fileFor(stream: OutputStream): ChildLogFile | null {
+    if (stream === 'stdout' || this.options.config.redirect_stderr) return this.stdoutFile;
+    return this.stderrFile;
+  }
+
+  /** SIGUSR2, or after logrotate moved the files away. */
+  async reopen(): Promise<void> {
+    await Promise.all([this.stdoutFile?.reopen(), this.stderrFile?.reopen()]);
+  }
+
+  /** Empty both files (clearProcessLogs); throws the file system's error. */
+  async clear(): Promise<void> {
+    await Promise.all([this.stdoutFile?.clear(), this.stderrFile?.clear()]);
+  }
+
+  /** Write what is queued, wait for compressions, close; a later open() opens them again. */
+  async close(): Promise<void> {
+    const files = [this.stdoutFile, this.stderrFile];
+    this.stdoutFile = null;
+    this.stderrFile = null;
+    await Promise.all(files.map((file) => file?.close()));
+  }
+
+  private openFile(path: string, maxBytes: number, backups: number, compress: boolean): ChildLogFile {
+    const logger = this.options.logger;
+    const name = this.options.config.name;
+    const report = (level: LogReportLevel, message: string): void => logger[level](`${name}: ${message}`);
+    return new ChildLogFile(path, { maxBytes, backups, compress, report });
+  }
+}

@@ -1,0 +1,60 @@
+// supervisorctl: the command line and [supervisorctl] section, then one command (exit status = its
+// result) or the interactive shell (exit status 0).
+import path from 'node:path';
+import process from 'node:process';
+import { COMMANDS } from '../ctl/command-table.js';
+import { ShellCompleter } from '../ctl/completion.js';
+import { Controller, type Output } from '../ctl/controller.js';
+import { ReadlineInput } from '../ctl/line-input.js';
+import { CTL_HELP_TEXT, CtlUsageError, parseCtlArgs, type CtlArgsResult } from '../ctl/options.js';
+import { readHistory, runShell, writeHistory } from '../ctl/shell.js';
+
+const consoleOutput: Output = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export async function main(argv: string[] = process.argv.slice(2), progname = process.argv[1] ?? 'supervisorctl'): Promise<void> {
+  let parsed: CtlArgsResult;
+  try {
+    parsed = parseCtlArgs(argv, { argv0Dir: path.dirname(path.resolve(progname)), cwd: process.cwd() });
+  } catch (err) {
+    if (!(err instanceof CtlUsageError)) throw err;
+    process.stderr.write(`Error: ${err.message}\nFor help, use ${progname} -h\n`);
+    process.exit(2);
+  }
+  if (parsed.help) {
+    process.stdout.write(CTL_HELP_TEXT.replace('%s', progname) + '\n');
+    process.exit(0);
+  }
+  const options = parsed;
+  let input: ReadlineInput | null = null;
+  const history = options.interactive && options.historyFile ? readHistory(options.historyFile) : undefined;
+  const ctl: Controller = new Controller(options, COMMANDS, consoleOutput, (): ReadlineInput => {
+    input ??= new ReadlineInput({ input: process.stdin, output: process.stdout, ...(completer ? { completer: completer.complete } : {}), history });
+    return input;
+  });
+  const completer: ShellCompleter | null = options.interactive ? new ShellCompleter(ctl) : null;
+
+  if (!options.interactive) {
+    // Ctrl-C ends tail -f / fg; otherwise it interrupts as usual
+    const onSigint = (): void => {
+      if (ctl.onInterrupt) return ctl.onInterrupt();
+      process.off('SIGINT', onSigint);
+      process.kill(process.pid, 'SIGINT');
+    };
+    process.on('SIGINT', onSigint);
+    await ctl.onecmd(options.args.join(' '));
+    process.off('SIGINT', onSigint);
+    ctl.close();
+    process.exit(ctl.exitstatus);
+  }
+
+  const shellInput = ctl.input() as ReadlineInput;
+  shellInput.onSigint = () => ctl.onInterrupt?.();
+  await runShell(ctl, shellInput, () => completer!.forget());
+  if (options.historyFile) writeHistory(options.historyFile, shellInput.history());
+  shellInput.close();
+  ctl.close();
+  process.exit(0);
+}

@@ -2,12 +2,20 @@
 import type { SupervisordSettings } from '../config/types.js';
 import { LEVEL_BY_DESCRIPTION } from '../logging/levels.js';
 import { Logger, RotatingFileSink, StreamSink } from '../logging/logger.js';
+import { SyslogSink } from '../logging/syslog-sink.js';
 
 export function makeMainLogger(settings: SupervisordSettings): Logger {
   const logger = new Logger(LEVEL_BY_DESCRIPTION[settings.loglevel]);
   if (settings.nodaemon && !settings.silent) logger.addSink(new StreamSink(1));
-  if (settings.logfile !== 'syslog') {
-    logger.addSink(new RotatingFileSink(settings.logfile, settings.logfile_maxbytes, settings.logfile_backups));
+  if (settings.logfile === 'syslog') {
+    logger.addSink(new SyslogSink((message) => logger.error(message)));
+    return logger;
+  }
+  const file = new RotatingFileSink(settings.logfile, settings.logfile_maxbytes, settings.logfile_backups);
+  logger.addSink(file);
+  if (!file.isRotatable && settings.logfile_maxbytes > 0) {
+    // 4.2.5 dies with "Illegal seek" here; we write on and say once why nothing rotates
+    logger.info(`${settings.logfile} is not a regular file: it is written as is, without rotation (logfile_maxbytes does not apply)`);
   }
   return logger;
 }

@@ -35,6 +35,11 @@ export class RotatingFileSink implements LogSink {
 
   private rotatable = true;
 
+  /** false for /dev/stdout, pipes and other files that cannot be rotated: maxbytes does not apply. */
+  get isRotatable(): boolean {
+    return this.rotatable;
+  }
+
   write(line: string): void {
     if (this.fd === null) return;
     const buf = Buffer.from(line, 'utf8');

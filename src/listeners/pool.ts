@@ -8,6 +8,7 @@ import type { EventSerials } from '../events/bus.js';
 import { encodeEnvelope } from '../events/envelope.js';
 import type { SupervisorEvent } from '../events/types.js';
 import { ListenerProtocol, type ProtocolEvent } from './protocol.js';
+import type { EventSpool } from './spool.js';
 
 export interface PoolListener {
   readonly name: string;
@@ -34,6 +35,13 @@ export interface PoolOptions {
   resultHandler?: ResultHandler;
   /** a listener broke the protocol: the owner restarts it (beyond 4.2.5, which leaves it UNKNOWN forever) */
   onProtocolViolation?: (listener: PoolListener) => void;
+  /**
+   * 'drop' (4.2.5): past bufferSize the oldest event is discarded. 'spool': past bufferSize
+   * events go to `spool` on disk in order and come back as the buffer drains; only a full
+   * spool (its byte cap or the disk) drops, and every such drop is counted.
+   */
+  overflow?: 'drop' | 'spool';
+  spool?: EventSpool;
 }
 
 interface Buffered {
@@ -47,7 +55,10 @@ export interface PoolStats {
   delivered: number;
   rejected: number;
   dropped: number;
+  /** events held in memory */
   buffered: number;
+  /** events held in the spool file */
+  spooled: number;
 }
 
 export class ListenerPool {
@@ -68,7 +79,7 @@ export class ListenerPool {
   }
 
   get stats(): PoolStats {
-    return { ...this.counters, buffered: this.buffer.length };
+    return { ...this.counters, buffered: this.buffer.length, spooled: this.options.spool?.length ?? 0 };
   }
 
   /** The pool's processes in pool order (priority, then name); a new spawn resets its protocol. */
@@ -87,15 +98,35 @@ export class ListenerPool {
     const item: Buffered = { event, serial, poolserial: this.nextPoolserial };
     this.nextPoolserial = this.nextPoolserial >= Number.MAX_SAFE_INTEGER ? 0 : this.nextPoolserial + 1;
     this.counters.accepted++;
+    if (this.options.overflow === 'spool' && this.options.spool) this.acceptSpooling(item, this.options.spool);
+    else this.acceptDropping(item);
+    this.dispatch();
+  }
+
+  private acceptDropping(item: Buffered): void {
     if (this.buffer.length >= this.options.bufferSize) {
       const discarded = this.buffer.shift()!;
-      this.counters.dropped++;
-      if (this.burstDrops++ === 0) {
-        this.options.logger.error(`pool ${this.name} event buffer overflowed, discarding event ${discarded.serial}`);
-      }
+      this.countDrop(`pool ${this.name} event buffer overflowed, discarding event ${discarded.serial}`);
     }
     this.buffer.push(item);
-    this.dispatch();
+  }
+
+  /** Once anything is spooled, newer events queue behind it on disk, so order is kept. */
+  private acceptSpooling(item: Buffered, spool: EventSpool): void {
+    if (this.buffer.length < this.options.bufferSize && spool.length === 0) {
+      this.buffer.push(item);
+      return;
+    }
+    try {
+      spool.push(item);
+    } catch (err) {
+      this.countDrop(`pool ${this.name} cannot spool event ${item.serial}, discarding it: ${(err as Error).message}`);
+    }
+  }
+
+  private countDrop(firstMessage: string): void {
+    this.counters.dropped++;
+    if (this.burstDrops++ === 0) this.options.logger.error(firstMessage);
   }
 
   /** Listener (re)spawned: a fresh protocol in ACKNOWLEDGED. */
@@ -183,8 +214,14 @@ export class ListenerPool {
       const taker = this.listeners.find((l) => l.isRunning() && this.protocol(l).state === 'READY' && this.trySend(l, item));
       if (!taker) return;
       this.buffer.shift();
+      this.refillFromSpool();
       if (this.burstDrops > 0 && this.buffer.length < this.options.bufferSize) this.endBurst();
     }
+  }
+
+  private refillFromSpool(): void {
+    const spool = this.options.spool;
+    while (spool && spool.length > 0 && this.buffer.length < this.options.bufferSize) this.buffer.push(spool.shift()!);
   }
 
   private trySend(listener: PoolListener, item: Buffered): boolean {

@@ -193,3 +193,47 @@ test('a subscriber that throws does not stop delivery to the others', () => {
   assert.deepEqual(seen, ['TICK_5']);
   assert.equal(bus.hasSubscribers('TICK_5'), true);
 });
+
+test('spool overflow: 10,000 events through a buffer of 10 to a slow listener, all delivered in order, none dropped', async () => {
+  const { EventSpool } = await import('../../src/listeners/spool.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+  const spool = new EventSpool(path.join(dir, 'p.spool'));
+  const pool = new ListenerPool({
+    name: 'p', events: ['PROCESS_LOG'], bufferSize: 10, identifier: 's', serials: new EventSerials(), logger: new MemoryLogger(),
+    overflow: 'spool', spool,
+  });
+  const l = new FakeListener('p_0');
+  pool.setListeners([l]);
+  for (let i = 0; i < 10_000; i++) {
+    pool.accept({ type: 'PROCESS_LOG_STDOUT', time: 0, processname: 'w', groupname: 'w', pid: 1, channel: 'stdout', data: Buffer.from(`line ${i} é\n`) });
+  }
+  assert.equal(pool.stats.dropped, 0);
+  assert.equal(pool.stats.spooled, 9990);
+  pool.listenerOutput(l, Buffer.from('READY\n'));
+  while (pool.protocolState(l) === 'BUSY') pool.listenerOutput(l, Buffer.from('RESULT 2\nOKREADY\n'));
+  const lines = l.received.map((r) => r.slice(r.lastIndexOf('\n', r.length - 2) + 1));
+  assert.equal(lines.length, 10_000);
+  lines.forEach((line, i) => assert.equal(line, `line ${i} é\n`));
+  assert.equal(fs.statSync(spool.path).size, 0, 'the spool file is emptied once drained');
+  spool.close();
+});
+
+test('a spool over its byte cap drops, and every drop is counted', async () => {
+  const { EventSpool } = await import('../../src/listeners/spool.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+  const spool = new EventSpool(path.join(dir, 'p.spool'), 2000);
+  const logger = new MemoryLogger();
+  const pool = new ListenerPool({ name: 'p', events: ['TICK'], bufferSize: 2, identifier: 's', serials: new EventSerials(), logger, overflow: 'spool', spool });
+  for (let i = 0; i < 100; i++) pool.accept(tick(i));
+  const { dropped, buffered, spooled } = pool.stats;
+  assert.ok(dropped > 0);
+  assert.equal(dropped + buffered + spooled, 100);
+  assert.equal(logger.lines.filter((line) => line.includes('cannot spool')).length, 1, 'logged once per burst');
+  spool.close();
+});

@@ -1,0 +1,101 @@
+// Overflow of a never-drop pool: events past buffer_size are appended to a file in order and read
+// back as the buffer drains, so a slow listener costs disk, never an event, and never stalls a
+// child's output. Records are length-prefixed JSON; the file is emptied whenever it drains.
+import fs from 'node:fs';
+import type { SupervisorEvent } from '../events/types.js';
+
+export interface SpooledItem {
+  event: SupervisorEvent;
+  serial: number;
+  poolserial: number;
+}
+
+export class SpoolFullError extends Error {
+  readonly code = 'SUP_ERR_SPOOL_FULL';
+}
+
+const LENGTH_BYTES = 4;
+
+export class EventSpool {
+  private fd: number | null = null;
+  private writeOffset = 0;
+  private readOffset = 0;
+  private count = 0;
+
+  /** maxBytes 0 = bounded only by the disk */
+  constructor(
+    readonly path: string,
+    private readonly maxBytes = 0,
+  ) {}
+
+  get length(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.writeOffset - this.readOffset;
+  }
+
+  /** Throws SpoolFullError past maxBytes, or the write error (ENOSPC...): the caller counts a drop. */
+  push(item: SpooledItem): void {
+    const json = Buffer.from(JSON.stringify(item, replacer));
+    if (this.maxBytes > 0 && this.bytes + json.length + LENGTH_BYTES > this.maxBytes) {
+      throw new SpoolFullError(`spool ${this.path} is full (${this.maxBytes} bytes)`);
+    }
+    const record = Buffer.allocUnsafe(LENGTH_BYTES + json.length);
+    record.writeUInt32BE(json.length, 0);
+    json.copy(record, LENGTH_BYTES);
+    const fd = this.open();
+    fs.writeSync(fd, record, 0, record.length, this.writeOffset);
+    this.writeOffset += record.length;
+    this.count++;
+  }
+
+  shift(): SpooledItem | undefined {
+    if (this.count === 0 || this.fd === null) return undefined;
+    const head = Buffer.alloc(LENGTH_BYTES);
+    fs.readSync(this.fd, head, 0, LENGTH_BYTES, this.readOffset);
+    const length = head.readUInt32BE(0);
+    const json = Buffer.alloc(length);
+    fs.readSync(this.fd, json, 0, length, this.readOffset + LENGTH_BYTES);
+    this.readOffset += LENGTH_BYTES + length;
+    this.count--;
+    if (this.count === 0) this.reset();
+    return JSON.parse(json.toString(), reviver) as SpooledItem;
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+    fs.rmSync(this.path, { force: true });
+    this.count = 0;
+    this.readOffset = this.writeOffset = 0;
+  }
+
+  private open(): number {
+    if (this.fd === null) this.fd = fs.openSync(this.path, 'w+', 0o600);
+    return this.fd;
+  }
+
+  private reset(): void {
+    fs.ftruncateSync(this.fd!, 0);
+    this.readOffset = this.writeOffset = 0;
+  }
+}
+
+// Buffers (process output) survive the JSON round trip as base64.
+function replacer(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+    return { $buffer: Buffer.from((value as { data: number[] }).data).toString('base64') };
+  }
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && typeof (value as { $buffer?: unknown }).$buffer === 'string') {
+    return Buffer.from((value as { $buffer: string }).$buffer, 'base64');
+  }
+  return value;
+}

@@ -92,6 +92,6 @@ test('child log files match 4.2.5: plain, AUTO, redirect_stderr, rotation with b
   // the comparison means something: rotation happened and kept 3 backups
   assert.ok(real.some((f) => f.name === 'rotated.log.3'));
   assert.ok(!real.some((f) => f.name === 'rotated.log.4'));
-  assert.ok(real.some((f) => f.name === 'auto-stdout---supervisor-RANDOM.log' && f.size === 800));
+  assert.ok(real.some((f) => f.name === 'auto-stderr---supervisor-RANDOM.log' && f.size === 400));
   assert.ok(real.some((f) => f.name === 'redirected.log' && f.size === 8 * 64));
 });

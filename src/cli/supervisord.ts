@@ -12,6 +12,7 @@ import { raiseLimits, RlimitError } from '../daemon/rlimits.js';
 import { isDaemonChild, runDetachedCopy, reportToParent } from '../daemon/daemonize.js';
 import { SignalQueue } from '../daemon/signals.js';
 import { runOnce } from '../daemon/run.js';
+import { HttpServerStartError } from '../rpc/servers.js';
 import { COMPAT_VERSION } from '../version.js';
 
 const ROOT_WARNING =
@@ -92,7 +93,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         infos,
         daemonizing: inBackground && first,
         onReady: inBackground && first ? () => reportToParent({ ok: true }) : undefined,
-      });
+      }).catch((err: unknown) => (err instanceof HttpServerStartError ? fail(err.message) : Promise.reject(err)));
       if (outcome === 'shutdown') break;
       first = false;
       // 4.2.5 exits 2 when the config became invalid before a reload

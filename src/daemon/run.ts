@@ -1,9 +1,11 @@
 // One run of supervisord over one loaded config: boot, serve signals, stop. A SIGHUP ends the
 // run with 'restart' and the caller loads the config again and starts a new run in the same pid.
 import process from 'node:process';
+import { loadConfig } from '../config/loader.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { Supervisor } from '../process/supervisor.js';
+import { openRpcServers } from '../rpc/servers.js';
 import { makeMainLogger } from './main-log.js';
 import { writePidfile, removeQuietly } from './pidfile.js';
 import type { DaemonSignal, SignalQueue } from './signals.js';
@@ -32,6 +34,19 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   for (const msg of [...config.infos, ...ctx.infos]) logger.info(msg);
 
   const supervisor = new Supervisor({ config, logger });
+  // an RPC shutdown/restart ends the run like the matching signal; answered first, acted on next tick
+  let requestOutcome: (outcome: RunOutcome) => void = () => {};
+  const requested = new Promise<RunOutcome>((resolve) => (requestOutcome = (o) => setImmediate(() => resolve(o))));
+  // 4.2.5 opens its HTTP servers before daemonizing, so a busy port fails in the foreground (exit 2)
+  const rpc = await openRpcServers(config, {
+    supervisor,
+    logger,
+    mainLogfile: settings.logfile,
+    identifier: settings.identifier,
+    rereadConfig: () => loadConfig(config.configFile),
+    requestShutdown: () => requestOutcome('shutdown'),
+    requestRestart: () => requestOutcome('restart'),
+  });
 
   if (ctx.daemonizing) daemonizeInPlace(settings.directory, settings.umask, logger);
   let pidfileWritten = writePidfile(settings.pidfile);
@@ -47,10 +62,12 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
         const result = handleSignal(sig, supervisor, logger);
         if (result) resolve(result);
       });
+      void requested.then(resolve);
     });
     outcome = await stopEverything(supervisor, logger, ctx.signals, outcome);
   } finally {
     ctx.signals.setHandler(null);
+    await rpc.close();
     if (pidfileWritten) removeQuietly(settings.pidfile);
     logger.close();
   }

@@ -1,0 +1,140 @@
+// One request of any of our HTTP servers (rpc.md 2.1): authentication, then /RPC2 (POST, XML-RPC),
+// /logtail/... and /mainlogtail (GET, streaming); anything else is 404 (no web UI).
+import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logging/logger.js';
+import type { Supervisor } from '../process/supervisor.js';
+import { decodeMethodCall, encodeFault, encodeResponse, XmlRpcError } from '../xmlrpc/index.js';
+import { checkAuthorization, type Credentials } from './auth.js';
+import type { Dispatcher } from './dispatcher.js';
+import { RpcFault } from './faults.js';
+import { sendError } from './http-errors.js';
+import { followFile } from './logtail.js';
+
+/** Largest request body accepted; a bigger one is refused with 413 before it is read. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface HandlerContext {
+  dispatcher: Dispatcher;
+  supervisor: Supervisor;
+  logger: Logger;
+  mainLogfile: string;
+  maxBodyBytes: number;
+}
+
+function decodedPath(url: string): string | null {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return null;
+  }
+}
+
+export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials | null): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const auth = checkAuthorization(req.headers.authorization, credentials);
+    if (auth !== 'ok') {
+      sendError(res, auth === 'unauthorized' ? 401 : 400);
+      return;
+    }
+    const path = decodedPath(req.url ?? '/');
+    if (path === null) {
+      sendError(res, 400);
+      return;
+    }
+    if (path.startsWith('/RPC2')) {
+      if (req.method !== 'POST') sendError(res, 400);
+      else handleXmlRpc(ctx, req, res);
+    } else if (path.startsWith('/logtail')) {
+      if (req.method !== 'GET') sendError(res, 400);
+      else handleProcessTail(ctx, path, res);
+    } else if (path.startsWith('/mainlogtail')) {
+      if (req.method !== 'GET') sendError(res, 400);
+      else if (!fs.existsSync(ctx.mainLogfile)) sendError(res, 404);
+      else followFile(ctx.mainLogfile, res, {});
+    } else {
+      sendError(res, 404);
+    }
+  };
+}
+
+function handleProcessTail(ctx: HandlerContext, path: string, res: ServerResponse): void {
+  const [, , namespec = '', channel = 'stdout'] = path.split('?')[0]!.split('/');
+  let logfile = '';
+  try {
+    const { process: proc } = ctx.supervisor.resolve(namespec);
+    if (proc !== null && (channel === 'stdout' || channel === 'stderr')) {
+      const info = proc.getInfo();
+      logfile = channel === 'stdout' ? info.stdout_logfile : info.stderr_logfile;
+    }
+  } catch {
+    // unknown name: 404 below
+  }
+  if (logfile === '' || !fs.existsSync(logfile)) sendError(res, 404);
+  else followFile(logfile, res, { 'X-Accel-Buffering': 'no' });
+}
+
+function handleXmlRpc(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): void {
+  const declared = req.headers['content-length'];
+  if (declared === undefined) {
+    sendError(res, 411);
+    req.resume();
+    return;
+  }
+  if (Number(declared) > ctx.maxBodyBytes) {
+    ctx.logger.error(`XML-RPC request body of ${declared} bytes refused: the limit is ${ctx.maxBodyBytes}`);
+    res.setHeader('Connection', 'close');
+    sendError(res, 413);
+    req.destroy();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  req.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > ctx.maxBodyBytes) {
+      sendError(res, 413);
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (received > ctx.maxBodyBytes) return;
+    void answerXmlRpc(ctx, Buffer.concat(chunks).toString('utf8'), res);
+  });
+  req.on('error', () => res.destroy());
+}
+
+async function answerXmlRpc(ctx: HandlerContext, body: string, res: ServerResponse): Promise<void> {
+  let call: ReturnType<typeof decodeMethodCall>;
+  try {
+    call = decodeMethodCall(body);
+  } catch (err) {
+    const why = err instanceof XmlRpcError ? `${err.code}: ${err.message}` : String(err);
+    ctx.logger.error(`XML-RPC request data ${JSON.stringify(body.slice(0, 200))} is invalid: unmarshallable (${why})`);
+    sendError(res, 400);
+    return;
+  }
+  if (!call.methodName) {
+    ctx.logger.error(`XML-RPC request data ${JSON.stringify(body.slice(0, 200))} is invalid: no method name`);
+    sendError(res, 400);
+    return;
+  }
+  let payload: string;
+  try {
+    payload = encodeResponse(await ctx.dispatcher.callLogged(call.methodName, call.params));
+  } catch (err) {
+    if (err instanceof RpcFault) {
+      payload = encodeFault(err.code, err.text);
+    } else {
+      ctx.logger.critical(`Handling XML-RPC request ${call.methodName}() raised an unexpected exception: ${(err as Error)?.stack ?? String(err)}`);
+      sendError(res, 500);
+      return;
+    }
+  }
+  if (res.destroyed) return;
+  const bytes = Buffer.from(payload, 'utf8');
+  res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': bytes.length });
+  res.end(bytes);
+}

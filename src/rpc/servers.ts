@@ -1,0 +1,195 @@
+// Opening and closing the HTTP servers of [inet_http_server] and [unix_http_server] as 4.2.5's
+// make_http_servers does: inet first, then unix; the unix socket bound under a temporary name,
+// chmod'ed, then linked into place and chown'ed; a stale socket unlinked, a live one an error.
+import dns from 'node:dns/promises';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import type { Config, InetServerConfig, UnixServerConfig } from '../config/types.js';
+import type { Credentials } from './auth.js';
+import { Dispatcher } from './dispatcher.js';
+import { DEFAULT_MAX_BODY_BYTES, makeRequestHandler, type HandlerContext } from './http-handler.js';
+import { SupervisorNamespace, type RpcHost } from './supervisor-namespace.js';
+import { registerSystemNamespace } from './system-namespace.js';
+
+// the loader reports factories as dotted paths; 4.2.5's own is written either way in configs
+const MAIN_RPC_FACTORIES = new Set(['supervisor.rpcinterface:make_main_rpcinterface', 'supervisor.rpcinterface.make_main_rpcinterface']);
+// 4.2.5 keeps idle client connections for up to 30 minutes (its zombie sweep)
+const IDLE_CONNECTION_MS = 30 * 60 * 1000;
+const STALE_SOCKET_RETRY_MS = 300;
+
+/** A server could not be opened; the daemon exits 2 with this message, as 4.2.5 does. */
+export class HttpServerStartError extends Error {
+  readonly code = 'SUP_ERR_HTTP_LISTEN';
+  constructor(message: string) {
+    super(message);
+    this.name = 'HttpServerStartError';
+  }
+}
+
+const ADDRESS_IN_USE =
+  'Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.';
+
+export interface RpcServerOptions {
+  /** default DEFAULT_MAX_BODY_BYTES (4 MiB) */
+  maxBodyBytes?: number;
+}
+
+export interface RpcServers {
+  /** Stop listening, drop open connections, remove the unix socket files. */
+  close(): Promise<void>;
+}
+
+function credentialsOf(section: InetServerConfig | UnixServerConfig): Credentials | null {
+  return section.username === null ? null : { username: section.username, password: section.password ?? '' };
+}
+
+function buildDispatcher(config: Config, host: RpcHost): Dispatcher {
+  const dispatcher = new Dispatcher(host.logger);
+  registerSystemNamespace(dispatcher);
+  const namespace = new SupervisorNamespace(host);
+  for (const rpc of config.server.rpcinterface) {
+    if (MAIN_RPC_FACTORIES.has(rpc.factory)) namespace.register(dispatcher, rpc.name);
+  }
+  return dispatcher;
+}
+
+function logInterfaces(config: Config, host: RpcHost): void {
+  for (const rpc of config.server.rpcinterface) {
+    if (MAIN_RPC_FACTORIES.has(rpc.factory)) host.logger.info(`RPC interface '${rpc.name}' initialized`);
+    else host.logger.warn(`RPC interface '${rpc.name}' not initialized: factory ${rpc.factory} is not supported (only supervisor.rpcinterface:make_main_rpcinterface)`);
+  }
+}
+
+function listen(server: http.Server, target: { path: string } | { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => reject(err);
+    server.once('error', onError);
+    server.listen({ ...target, backlog: 1024 }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function listenFailure(err: NodeJS.ErrnoException): HttpServerStartError {
+  if (err.code === 'EADDRINUSE') return new HttpServerStartError(ADDRESS_IN_USE);
+  return new HttpServerStartError(`Cannot open an HTTP server: socket.error reported ${err.code ?? 'error'}`);
+}
+
+async function openInet(section: InetServerConfig, handler: http.RequestListener): Promise<http.Server> {
+  const server = http.createServer(handler);
+  let host = section.host === '' || section.host === '*' ? '0.0.0.0' : section.host;
+  if (net.isIP(host) === 0) {
+    // 4.2.5's servers are IPv4 only
+    try {
+      host = (await dns.lookup(host, { family: 4 })).address;
+    } catch {
+      throw new HttpServerStartError(`Cannot open an HTTP server: cannot resolve host ${section.host}`);
+    }
+  }
+  try {
+    await listen(server, { host, port: section.port });
+  } catch (err) {
+    throw listenFailure(err as NodeJS.ErrnoException);
+  }
+  return server;
+}
+
+// true when something answers on the socket file
+function socketAnswers(file: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(file);
+    socket.once('connect', () => {
+      socket.end('GET / HTTP/1.0\r\n\r\n');
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function openUnix(section: UnixServerConfig, handler: http.RequestListener): Promise<http.Server> {
+  const { file } = section;
+  if (fs.existsSync(file)) {
+    if (await socketAnswers(file)) throw new HttpServerStartError(ADDRESS_IN_USE);
+    process.stderr.write(`Unlinking stale socket ${file}\n`);
+    fs.rmSync(file, { force: true });
+    await new Promise((r) => setTimeout(r, STALE_SOCKET_RETRY_MS));
+  }
+  const temporary = `${file}.${process.pid}`;
+  fs.rmSync(temporary, { force: true });
+  const server = http.createServer(handler);
+  try {
+    await listen(server, { path: temporary });
+    fs.chmodSync(temporary, section.chmod);
+    fs.linkSync(temporary, file);
+  } catch (err) {
+    server.close();
+    throw listenFailure(err as NodeJS.ErrnoException);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+  const [uid, gid] = section.chown;
+  if (uid !== null || gid !== null) {
+    try {
+      fs.chownSync(file, uid ?? -1, gid ?? -1);
+    } catch {
+      server.close();
+      fs.rmSync(file, { force: true });
+      throw new HttpServerStartError(
+        `Not permitted to chown ${file} to uid/gid (${uid ?? -1}, ${gid ?? -1}); adjust "sockchown" value in config file or on command line to values that the current user (${os.userInfo().username}) can successfully chown`,
+      );
+    }
+  }
+  return server;
+}
+
+/**
+ * Open every configured server, each serving /RPC2 and the log tails. With no server section there
+ * is no RPC at all, as in 4.2.5. Throws HttpServerStartError (the daemon exits 2).
+ */
+export async function openRpcServers(config: Config, host: RpcHost, options: RpcServerOptions = {}): Promise<RpcServers> {
+  const dispatcher = buildDispatcher(config, host);
+  const ctx: HandlerContext = {
+    dispatcher,
+    supervisor: host.supervisor,
+    logger: host.logger,
+    mainLogfile: host.mainLogfile,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  };
+  const opened: { server: http.Server; socketFile: string | null }[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(
+      opened.map(
+        ({ server, socketFile }) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+            if (socketFile !== null) fs.rmSync(socketFile, { force: true });
+          }),
+      ),
+    );
+  };
+  const sections: (InetServerConfig | UnixServerConfig)[] = [...config.server.inet_http_server, ...config.server.unix_http_server];
+  try {
+    for (const section of sections) {
+      const handler = makeRequestHandler(ctx, credentialsOf(section));
+      const isUnix = 'file' in section;
+      const server = isUnix ? await openUnix(section, handler) : await openInet(section, handler);
+      server.keepAliveTimeout = IDLE_CONNECTION_MS;
+      // a client error (bad request line, oversized headers) answers 400 and never reaches us as an exception
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        else socket.destroy();
+      });
+      opened.push({ server, socketFile: isUnix ? section.file : null });
+      logInterfaces(config, host);
+      if (section.username === null) host.logger.critical(`Server '${section.section}' running without any HTTP authentication checking`);
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  return { close: closeAll };
+}

@@ -15,6 +15,17 @@ const REOPEN_RETRY_MS = 1000;
 // A pipe opened non-blocking by someone else answers EAGAIN when full: try again this soon.
 const EAGAIN_RETRY_MS = 10;
 
+// The daemon's own descriptors by name: a socket behind them cannot be opened again (ENXIO), so it is written directly.
+const OWN_DESCRIPTOR = /^\/(?:dev\/(?:fd\/(\d+)|(stdout)|(stderr))|proc\/self\/fd\/(\d+))$/;
+
+function ownDescriptor(path: string): number | null {
+  const match = OWN_DESCRIPTOR.exec(path);
+  if (!match) return null;
+  if (match[2]) return 1;
+  if (match[3]) return 2;
+  return Number(match[1] ?? match[4]);
+}
+
 export type LogReportLevel = 'error' | 'warn' | 'info';
 
 export interface ChildLogFileOptions {
@@ -42,6 +53,8 @@ export interface ChildLogFileOptions {
  */
 export class ChildLogFile extends EventEmitter {
   private fd: number | null = null;
+  /** the fd is the daemon's own stdout/stderr/fd N, used as is and never closed by us */
+  private borrowed = false;
   private readonly queue: Buffer[] = [];
   private queuedBytes = 0;
   private writing = false;
@@ -139,7 +152,7 @@ export class ChildLogFile extends EventEmitter {
         ? fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND
         : fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_TRUNC;
     try {
-      this.fd = fs.openSync(this.path, flags, 0o666);
+      this.fd = this.openDescriptor(flags);
       const stat = fs.fstatSync(this.fd);
       this.rotatable = stat.isFile();
       this.currentSize = this.rotatable ? stat.size : 0;
@@ -150,8 +163,25 @@ export class ChildLogFile extends EventEmitter {
     }
   }
 
+  private openDescriptor(flags: number): number {
+    this.borrowed = false;
+    try {
+      return fs.openSync(this.path, flags, 0o666);
+    } catch (err) {
+      const own = ownDescriptor(this.path);
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || own === null) throw err;
+      fs.fstatSync(own);
+      this.borrowed = true;
+      return own;
+    }
+  }
+
   private closeFd(): void {
     if (this.fd === null) return;
+    if (this.borrowed) {
+      this.fd = null;
+      return;
+    }
     try {
       fs.closeSync(this.fd);
     } catch (err) {

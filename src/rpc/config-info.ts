@@ -4,26 +4,18 @@ import type { GroupConfig, LogfileSetting } from '../config/types.js';
 import { signalNumber } from '../process/signals.js';
 import type { XmlRpcStruct } from '../xmlrpc/index.js';
 
-function logfileValue(setting: LogfileSetting, assigned: string | undefined): string {
+// 4.2.5 reports 'auto' even once a running process has its AUTO file (the config object keeps AUTO)
+function logfileValue(setting: LogfileSetting): string {
   if (setting === null) return 'none';
-  if (setting === 'AUTO') return assigned || 'auto';
+  if (setting === 'AUTO') return 'auto';
   return setting;
 }
 
-/**
- * @param assignedLogs the AUTO log paths of running processes, keyed "group:name", since 4.2.5
- *   reports the file it chose once the group is active
- */
-export function configInfo(
-  groups: readonly GroupConfig[],
-  activeGroups: ReadonlySet<string>,
-  assignedLogs: ReadonlyMap<string, { stdout: string; stderr: string }>,
-): XmlRpcStruct[] {
+export function configInfo(groups: readonly GroupConfig[], activeGroups: ReadonlySet<string>): XmlRpcStruct[] {
   const infos: XmlRpcStruct[] = [];
   for (const group of groups) {
     const inuse = activeGroups.has(group.name);
     for (const p of group.processes) {
-      const assigned = inuse ? assignedLogs.get(`${group.name}:${p.name}`) : undefined;
       infos.push({
         autostart: p.autostart,
         directory: p.directory ?? 'none',
@@ -41,7 +33,7 @@ export function configInfo(
         startsecs: p.startsecs,
         stdout_capture_maxbytes: p.stdout_capture_maxbytes,
         stdout_events_enabled: p.stdout_events_enabled,
-        stdout_logfile: logfileValue(p.stdout_logfile, assigned?.stdout),
+        stdout_logfile: logfileValue(p.stdout_logfile),
         stdout_logfile_backups: p.stdout_logfile_backups,
         stdout_logfile_maxbytes: p.stdout_logfile_maxbytes,
         stdout_syslog: p.stdout_syslog,
@@ -49,11 +41,12 @@ export function configInfo(
         stopwaitsecs: p.stopwaitsecs,
         stderr_capture_maxbytes: p.stderr_capture_maxbytes,
         stderr_events_enabled: p.stderr_events_enabled,
-        stderr_logfile: logfileValue(p.stderr_logfile, assigned?.stderr),
+        stderr_logfile: logfileValue(p.stderr_logfile),
         stderr_logfile_backups: p.stderr_logfile_backups,
         stderr_logfile_maxbytes: p.stderr_logfile_maxbytes,
         stderr_syslog: p.stderr_syslog,
-        serverurl: p.serverurl ?? 'auto',
+        // the loader keeps an unset serverurl as null, which 4.2.5 reports as 'none'
+        serverurl: p.serverurl ?? 'none',
       });
     }
   }

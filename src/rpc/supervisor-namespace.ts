@@ -191,12 +191,7 @@ export class SupervisorNamespace {
   }
 
   private allConfigInfo(): XmlRpcStruct[] {
-    const assigned = new Map<string, { stdout: string; stderr: string }>();
-    for (const proc of this.sv.processes()) {
-      const info = proc.getInfo();
-      assigned.set(`${proc.group}:${proc.name}`, { stdout: info.stdout_logfile, stderr: info.stderr_logfile });
-    }
-    return configInfo(this.lastRead, new Set(this.sv.groups.keys()), assigned);
+    return configInfo(this.lastRead, new Set(this.sv.groups.keys()));
   }
 
   // 4.2.5 signals every signallable process (ascending priority) and reports each outcome

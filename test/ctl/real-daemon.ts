@@ -101,7 +101,7 @@ autostart=false
 stdout_logfile=NONE
 `;
 
-export async function startRealDaemon(): Promise<RealDaemon> {
+export async function startRealDaemon(extraPrograms = ''): Promise<RealDaemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-ctl-'));
   const conf = path.join(dir, 'supervisord.conf');
   const socket = path.join(dir, 'supervisor.sock');
@@ -118,7 +118,7 @@ export async function startRealDaemon(): Promise<RealDaemon> {
         PROGRAMS +
         extraPrograms,
     );
-  writeConfig('');
+  writeConfig(extraPrograms);
   const child = spawn(REAL_SUPERVISORD, ['-n', '-c', conf], { cwd: dir, stdio: 'ignore' });
   const daemon: RealDaemon = {
     dir,
@@ -131,8 +131,8 @@ export async function startRealDaemon(): Promise<RealDaemon> {
       const deadline = Date.now() + 20_000;
       for (;;) {
         const run = await runCtl('real', ['-c', conf, 'status'], { cwd: dir });
-        // every autostarted program RUNNING: status prints no STARTING line
-        if (run.code !== 4 && run.code !== 7 && run.code !== 1 && !run.stdout.includes('STARTING')) return;
+        // the autostarted fixtures are RUNNING (so outputs do not depend on when a test starts)
+        if (/^cat +RUNNING/m.test(run.stdout) && /^out +RUNNING/m.test(run.stdout) && /^multi:multi_01 +RUNNING/m.test(run.stdout)) return;
         if (Date.now() > deadline) throw new Error(`supervisord did not come up: ${run.stdout}`);
         await new Promise((r) => setTimeout(r, 200));
       }

@@ -93,6 +93,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         infos,
         daemonizing: inBackground && first,
         onReady: inBackground && first ? () => reportToParent({ ok: true }) : undefined,
+        rereadConfig: () => loadConfig(configFile, { overrides: args.overrides }),
       }).catch((err: unknown) => (err instanceof HttpServerStartError ? fail(err.message) : Promise.reject(err)));
       if (outcome === 'shutdown') break;
       first = false;

@@ -1,7 +1,6 @@
 // One run of supervisord over one loaded config: boot, serve signals, stop. A SIGHUP ends the
 // run with 'restart' and the caller loads the config again and starts a new run in the same pid.
 import process from 'node:process';
-import { loadConfig } from '../config/loader.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { Supervisor } from '../process/supervisor.js';
@@ -23,6 +22,8 @@ export interface RunContext {
   daemonizing: boolean;
   /** called once the run is up (pidfile written), for the foreground process waiting on us */
   onReady?: () => void;
+  /** reads the config file again with the same command-line overrides (reread/update); throws ConfigError */
+  rereadConfig: () => Config;
 }
 
 export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
@@ -43,7 +44,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     logger,
     mainLogfile: settings.logfile,
     identifier: settings.identifier,
-    rereadConfig: () => loadConfig(config.configFile),
+    rereadConfig: ctx.rereadConfig,
     requestShutdown: () => requestOutcome('shutdown'),
     requestRestart: () => requestOutcome('restart'),
   });

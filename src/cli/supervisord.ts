@@ -11,6 +11,7 @@ import { dropPrivileges } from '../daemon/privileges.js';
 import { raiseLimits, RlimitError } from '../daemon/rlimits.js';
 import { isDaemonChild, runDetachedCopy, reportToParent } from '../daemon/daemonize.js';
 import { SignalQueue } from '../daemon/signals.js';
+import { EventBus, EventSerials } from '../events/bus.js';
 import { runOnce } from '../daemon/run.js';
 import { HttpServerStartError } from '../rpc/servers.js';
 import { COMPAT_VERSION } from '../version.js';
@@ -66,6 +67,8 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
 
     const signals = new SignalQueue();
     signals.install();
+    const bus = new EventBus();
+    const serials = new EventSerials();
     let first = true;
     for (;;) {
       const criticals: string[] = [];
@@ -94,6 +97,8 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         daemonizing: inBackground && first,
         onReady: inBackground && first ? () => reportToParent({ ok: true }) : undefined,
         rereadConfig: () => loadConfig(configFile, { overrides: args.overrides }),
+        bus,
+        serials,
       }).catch((err: unknown) => (err instanceof HttpServerStartError ? fail(err.message) : Promise.reject(err)));
       if (outcome === 'shutdown') break;
       first = false;

@@ -5,6 +5,9 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { Supervisor } from '../process/supervisor.js';
 import { openRpcServers } from '../rpc/servers.js';
+import type { EventBus, EventSerials } from '../events/bus.js';
+import { attachEventSources } from './event-sources.js';
+import { attachListenerPools } from './listener-pools.js';
 import { makeMainLogger } from './main-log.js';
 import { writePidfile, removeQuietly } from './pidfile.js';
 import type { DaemonSignal, SignalQueue } from './signals.js';
@@ -24,6 +27,9 @@ export interface RunContext {
   onReady?: () => void;
   /** reads the config file again with the same command-line overrides (reread/update); throws ConfigError */
   rereadConfig: () => Config;
+  /** the event bus and serials live as long as the daemon: serials continue across reloads, as in 4.2.5 */
+  bus: EventBus;
+  serials: EventSerials;
 }
 
 export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
@@ -35,6 +41,10 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   for (const msg of [...config.infos, ...ctx.infos]) logger.info(msg);
 
   const supervisor = new Supervisor({ config, logger });
+  ctx.bus.reportErrorsTo((name, err) => logger.error(`event subscriber ${name} failed: ${(err as Error).stack ?? String(err)}`));
+  // pools first: a pool must be subscribed when its own PROCESS_GROUP_ADDED is published
+  const pools = attachListenerPools(supervisor, ctx.bus, ctx.serials, logger);
+  const detachEventSources = attachEventSources(supervisor, ctx.bus);
   // an RPC shutdown/restart ends the run like the matching signal; answered first, acted on next tick
   let requestOutcome: (outcome: RunOutcome) => void = () => {};
   const requested = new Promise<RunOutcome>((resolve) => (requestOutcome = (o) => setImmediate(() => resolve(o))));
@@ -47,6 +57,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     rereadConfig: ctx.rereadConfig,
     requestShutdown: () => requestOutcome('shutdown'),
     requestRestart: () => requestOutcome('restart'),
+    onRemoteCommunication: (type, data) => ctx.bus.publish({ type: 'REMOTE_COMMUNICATION', time: Date.now(), commtype: type, data }),
   });
 
   if (ctx.daemonizing) daemonizeInPlace(settings.directory, settings.umask, logger);
@@ -68,6 +79,8 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     outcome = await stopEverything(supervisor, logger, ctx.signals, outcome);
   } finally {
     ctx.signals.setHandler(null);
+    detachEventSources();
+    pools.detach();
     await rpc.close();
     if (pidfileWritten) removeQuietly(settings.pidfile);
     logger.close();

@@ -27,7 +27,12 @@ export class EventBus {
   private subscribers: Subscriber[] = [];
   private publishedCount = 0;
 
-  constructor(private readonly onSubscriberError: (name: string, err: unknown) => void = () => {}) {}
+  constructor(private onSubscriberError: (name: string, err: unknown) => void = () => {}) {}
+
+  /** Where a throwing subscriber is reported (the main log of the current run). */
+  reportErrorsTo(report: (name: string, err: unknown) => void): void {
+    this.onSubscriberError = report;
+  }
 
   /** Returns the function that unsubscribes. */
   subscribe(name: string, types: Iterable<EventTypeName>, handler: EventHandler): () => void {

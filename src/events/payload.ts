@@ -43,7 +43,8 @@ export function renderPayload(event: SupervisorEvent): string {
       return stateBase(event);
     case 'PROCESS_LOG_STDOUT':
     case 'PROCESS_LOG_STDERR':
-      return `processname:${event.processname} groupname:${event.groupname} pid:${event.pid} channel:${event.channel}\n${decodeOutput(event.data)}`;
+      // whole lines only, each with its newline: 4.2.5 sends raw chunks that can end mid-line
+      return `processname:${event.processname} groupname:${event.groupname} pid:${event.pid} channel:${event.channel}\n${event.lines.join('\n')}\n`;
     case 'PROCESS_COMMUNICATION_STDOUT':
     case 'PROCESS_COMMUNICATION_STDERR':
       return `processname:${event.processname} groupname:${event.groupname} pid:${event.pid}\n${decodeOutput(event.data)}`;

@@ -31,8 +31,8 @@ export interface ProcessLogEvent extends EventBase {
   groupname: string;
   pid: number;
   channel: Stream;
-  /** the output: whole lines, decoded as UTF-8 */
-  data: Buffer;
+  /** whole lines of output, decoded as UTF-8, without their newlines (one or more) */
+  lines: readonly string[];
 }
 
 export interface ProcessCommunicationEvent extends EventBase {

@@ -42,6 +42,8 @@ export interface PoolOptions {
    */
   overflow?: 'drop' | 'spool';
   spool?: EventSpool;
+  /** a listener BUSY longer than this is restarted and its event re-sent; 0 = wait forever (4.2.5) */
+  busyTimeoutMs?: number;
 }
 
 interface Buffered {
@@ -67,6 +69,7 @@ export class ListenerPool {
   private listeners: PoolListener[] = [];
   private readonly protocols = new Map<PoolListener, ListenerProtocol>();
   private readonly inFlight = new Map<PoolListener, Buffered>();
+  private readonly busyTimers = new Map<PoolListener, NodeJS.Timeout>();
   private nextPoolserial = 0;
   private readonly counters = { accepted: 0, delivered: 0, rejected: 0, dropped: 0 };
   /** drops since the buffer last had room: logged once per burst, summed at its end */
@@ -76,6 +79,10 @@ export class ListenerPool {
   constructor(private readonly options: PoolOptions) {
     this.name = options.name;
     this.resultHandler = options.resultHandler ?? defaultResultHandler;
+  }
+
+  get events(): readonly EventTypeName[] {
+    return this.options.events;
   }
 
   get stats(): PoolStats {
@@ -147,8 +154,7 @@ export class ListenerPool {
 
   /** The listener died: an event it held goes back to the head of the buffer. */
   listenerExited(listener: PoolListener): void {
-    const held = this.inFlight.get(listener);
-    this.inFlight.delete(listener);
+    const held = this.takeInFlight(listener);
     if (held) this.rebuffer(held);
     this.protocol(listener).reset();
     this.dispatch();
@@ -163,8 +169,7 @@ export class ListenerPool {
           log.warn(
             `${listener.name}: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol`,
           );
-          const held = this.inFlight.get(listener);
-          this.inFlight.delete(listener);
+          const held = this.takeInFlight(listener);
           if (held) this.rebuffer(held);
         }
         return;
@@ -176,8 +181,7 @@ export class ListenerPool {
         this.options.onProtocolViolation?.(listener);
         return;
       case 'result': {
-        const held = this.inFlight.get(listener);
-        this.inFlight.delete(listener);
+        const held = this.takeInFlight(listener);
         if (!held) return;
         let verdict: ResultVerdict;
         try {
@@ -198,6 +202,35 @@ export class ListenerPool {
         return;
       }
     }
+  }
+
+  private takeInFlight(listener: PoolListener): Buffered | undefined {
+    const held = this.inFlight.get(listener);
+    this.inFlight.delete(listener);
+    clearTimeout(this.busyTimers.get(listener));
+    this.busyTimers.delete(listener);
+    return held;
+  }
+
+  private armBusyTimer(listener: PoolListener): void {
+    const ms = this.options.busyTimeoutMs ?? 0;
+    if (ms <= 0) return;
+    const timer = setTimeout(() => {
+      const held = this.takeInFlight(listener);
+      if (!held) return;
+      this.options.logger.warn(`${listener.name}: no result for event ${held.serial} within busy_timeout (${ms / 1000} s), restarting it`);
+      this.rebuffer(held);
+      this.options.onProtocolViolation?.(listener);
+    }, ms);
+    timer.unref();
+    this.busyTimers.set(listener, timer);
+  }
+
+  /** Forget timers (the pool is going away with its run). */
+  close(): void {
+    for (const timer of this.busyTimers.values()) clearTimeout(timer);
+    this.busyTimers.clear();
+    this.options.spool?.close();
   }
 
   private rebuffer(item: Buffered): void {
@@ -235,6 +268,7 @@ export class ListenerPool {
     }
     this.protocol(listener).eventSent();
     this.inFlight.set(listener, item);
+    this.armBusyTimer(listener);
     this.options.logger.debug(`event ${item.serial} sent to listener ${listener.name}`);
     return true;
   }

@@ -64,6 +64,8 @@ export interface SubprocessOptions {
  */
 export interface SubprocessEvents {
   state: [StateChange];
+  /** raw stdout chunks as read, for eventlisteners whose stdout is the protocol; only read when listened to */
+  stdout: [Buffer];
   lines: [OutputLine[]];
   communication: [ProcessCommunication];
 }
@@ -366,6 +368,11 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       // the child closed its stdin: nothing to tell anyone
     });
     if (child.stdout) pipeToLog(child.stdout, this.output.channel('stdout', pid));
+    if (child.stdout && this.listenerCount('stdout') > 0) {
+      child.stdout.on('data', (chunk: Buffer) =>
+        emitSafely(this, 'stdout', chunk, (err) => this.logger.error(`a stdout listener of ${this.name} failed: ${String(err)}`)),
+      );
+    }
     if (child.stderr) pipeToLog(child.stderr, this.output.channel('stderr', pid));
     child.once('exit', (code, signal) => {
       const exitedAt = performance.now();

@@ -31,6 +31,11 @@ export interface SupervisorStateChange {
 interface SupervisorEvents {
   'process-state': [StateChange];
   'supervisor-state': [SupervisorStateChange];
+  /** a group exists (at start, or added at run time), before any of its processes is spawned */
+  'group-added': [ProcessGroup];
+  'group-removed': [string];
+  /** start(): every group exists and nothing is spawned yet (4.2.5's SUPERVISOR_STATE_CHANGE_RUNNING moment) */
+  'run-started': [];
 }
 
 // 4.2.5's throttles for its progress lines
@@ -75,8 +80,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!settings.nocleanup) clearAutoChildLogDir(settings.childlogdir, settings.identifier, (m) => this.logger.warn(m));
     for (const groupConfig of [...this.config.groups].sort(byPriorityThenName)) {
       const processes = groupConfig.processes.map((pc) => this.createProcess(groupConfig, pc));
-      this.groups.set(groupConfig.name, new ProcessGroup(groupConfig, processes));
+      const group = new ProcessGroup(groupConfig, processes);
+      this.groups.set(groupConfig.name, group);
+      this.emitSafely('group-added', group);
     }
+    this.emitSafely('run-started');
     for (const group of this.groups.values()) {
       for (const proc of group.processes) proc.autostart();
     }
@@ -229,6 +237,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.groups.has(groupConfig.name)) return false;
     const group = new ProcessGroup(groupConfig, groupConfig.processes.map((pc) => this.createProcess(groupConfig, pc)));
     this.groups.set(groupConfig.name, group);
+    this.emitSafely('group-added', group);
     setImmediate(() => {
       if (this.groups.get(groupConfig.name) !== group) return;
       for (const proc of group.processes) proc.autostart();
@@ -242,6 +251,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (group.unstopped().length > 0) return false;
     this.groups.delete(name);
     for (const proc of group.processes) void proc.closeLogs();
+    this.emitSafely('group-removed', name);
     return true;
   }
 
@@ -379,6 +389,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       proc.on('state', check);
       check();
     });
+  }
+
+  /** Each listener runs isolated: one that throws is logged and cannot stop the others or the core. */
+  private emitSafely<K extends 'group-added' | 'group-removed' | 'run-started'>(event: K, ...args: SupervisorEvents[K]): void {
+    emitSafely(this, event, args[0], (err) => this.logger.error(`a ${event} listener failed: ${(err as Error).stack ?? String(err)}`));
   }
 
   private setState(to: SupervisorState): void {

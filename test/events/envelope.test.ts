@@ -38,10 +38,11 @@ test('whole envelopes match the captured bytes', () => {
     encodeEnvelope({ ...fields, serial: 3, poolserial: 3 }, running2).toString(),
     'ver:3.0 server:myident serial:3 pool:rec poolserial:3 eventname:SUPERVISOR_STATE_CHANGE_RUNNING len:0\n',
   );
-  const log: SupervisorEvent = { type: 'PROCESS_LOG_STDOUT', time: T, processname: 'comm', groupname: 'comm', pid: 5341, channel: 'stdout', data: Buffer.from('before') };
+  // 4.2.5 sends the raw chunk (`before`, len:62); we send whole lines, each with its newline
+  const log: SupervisorEvent = { type: 'PROCESS_LOG_STDOUT', time: T, processname: 'comm', groupname: 'comm', pid: 5341, channel: 'stdout', lines: ['before'] };
   assert.equal(
     encodeEnvelope({ ...fields, serial: 8, poolserial: 8 }, log).toString(),
-    'ver:3.0 server:myident serial:8 pool:rec poolserial:8 eventname:PROCESS_LOG_STDOUT len:62\nprocessname:comm groupname:comm pid:5341 channel:stdout\nbefore',
+    'ver:3.0 server:myident serial:8 pool:rec poolserial:8 eventname:PROCESS_LOG_STDOUT len:63\nprocessname:comm groupname:comm pid:5341 channel:stdout\nbefore\n',
   );
   const comm: SupervisorEvent = { type: 'PROCESS_COMMUNICATION_STDOUT', time: T, processname: 'comm', groupname: 'comm', pid: 5341, data: Buffer.from('hello comm\nline2') };
   assert.match(encodeEnvelope(fields, comm).toString(), / len:57\nprocessname:comm groupname:comm pid:5341\nhello comm\nline2$/);

@@ -208,7 +208,7 @@ test('spool overflow: 10,000 events through a buffer of 10 to a slow listener, a
   const l = new FakeListener('p_0');
   pool.setListeners([l]);
   for (let i = 0; i < 10_000; i++) {
-    pool.accept({ type: 'PROCESS_LOG_STDOUT', time: 0, processname: 'w', groupname: 'w', pid: 1, channel: 'stdout', data: Buffer.from(`line ${i} é\n`) });
+    pool.accept({ type: 'PROCESS_LOG_STDOUT', time: 0, processname: 'w', groupname: 'w', pid: 1, channel: 'stdout', lines: [`line ${i} é`] });
   }
   assert.equal(pool.stats.dropped, 0);
   assert.equal(pool.stats.spooled, 9990);

@@ -1,0 +1,111 @@
+// Turns what the process core does into bus events, in 4.2.5's order: PROCESS_GROUP_ADDED per
+// group, SUPERVISOR_STATE_CHANGE_RUNNING, then process states; output lines and captured data as
+// PROCESS_LOG / PROCESS_COMMUNICATION; TICK_* at period boundaries; STOPPING when a stop begins.
+import type { EventBus } from '../events/bus.js';
+import type { ProcessStateName, Stream } from '../events/types.js';
+import type { ProcessGroup } from '../process/group.js';
+import { processStateName, SupervisorState } from '../process/states.js';
+import type { Subprocess } from '../process/subprocess.js';
+import type { Supervisor } from '../process/supervisor.js';
+
+const TICK_PERIODS = [5, 60, 3600] as const;
+
+export function attachEventSources(supervisor: Supervisor, bus: EventBus): () => void {
+  const detachers: (() => void)[] = [];
+  const on = <A extends unknown[]>(emitter: { on(e: string, f: (...a: A) => void): unknown; off(e: string, f: (...a: A) => void): unknown }, name: string, fn: (...a: A) => void): void => {
+    emitter.on(name, fn);
+    detachers.push(() => emitter.off(name, fn));
+  };
+
+  on(supervisor, 'group-added', (group: ProcessGroup) => {
+    bus.publish({ type: 'PROCESS_GROUP_ADDED', time: Date.now(), groupname: group.name });
+    for (const proc of group.processes) attachOutput(proc, group.name);
+  });
+  on(supervisor, 'group-removed', (name: string) => bus.publish({ type: 'PROCESS_GROUP_REMOVED', time: Date.now(), groupname: name }));
+  on(supervisor, 'run-started', () => bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', time: Date.now() }));
+  on(supervisor, 'supervisor-state', ({ from, to, at }: { from: SupervisorState; to: SupervisorState; at: number }) => {
+    // once per stop: RUNNING -> SHUTDOWN or RESTARTING (a restart turned shutdown is the same stop)
+    if (from === SupervisorState.RUNNING && to !== SupervisorState.RUNNING) bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_STOPPING', time: at });
+  });
+  on(supervisor, 'process-state', (change: { process: string; group: string; from: number; to: number; pid: number; expected?: boolean; tries?: number; at: number }) => {
+    const to = processStateName(change.to) as ProcessStateName;
+    bus.publish({
+      type: `PROCESS_STATE_${to}`,
+      time: change.at,
+      processname: change.process,
+      groupname: change.group,
+      from_state: processStateName(change.from) as ProcessStateName,
+      pid: change.pid,
+      tries: change.tries,
+      expected: change.expected,
+    });
+  });
+
+  function attachOutput(proc: Subprocess, groupname: string): void {
+    const enabled: Record<Stream, boolean> = { stdout: proc.config.stdout_events_enabled, stderr: proc.config.stderr_events_enabled };
+    // an eventlistener's stdout is its protocol channel: never PROCESS_LOG (4.2.5 too)
+    if (proc.config.section.startsWith('eventlistener:')) enabled.stdout = false;
+    if (enabled.stdout || enabled.stderr) {
+      on(proc, 'lines', (lines: { stream: Stream; text: string; time: number }[]) => {
+        const stream = lines[0]?.stream;
+        if (!stream || !enabled[stream]) return;
+        bus.publish({
+          type: stream === 'stdout' ? 'PROCESS_LOG_STDOUT' : 'PROCESS_LOG_STDERR',
+          time: lines[0]!.time,
+          processname: proc.name,
+          groupname,
+          pid: proc.pid,
+          channel: stream,
+          lines: lines.map((l) => l.text),
+        });
+      });
+    }
+    on(proc, 'communication', (comm: { stream: Stream; data: Buffer; pid: number; time: number }) => {
+      bus.publish({
+        type: comm.stream === 'stdout' ? 'PROCESS_COMMUNICATION_STDOUT' : 'PROCESS_COMMUNICATION_STDERR',
+        time: comm.time,
+        processname: proc.name,
+        groupname,
+        pid: comm.pid,
+        data: comm.data,
+      });
+    });
+  }
+
+  detachers.push(startTicker(bus));
+  return () => {
+    for (const detach of detachers.splice(0)) detach();
+  };
+}
+
+/**
+ * TICK_5/60/3600 as 4.2.5 computes them (slice = now - now % period, the first check only
+ * records), but woken exactly at each 5 s boundary instead of polled every second.
+ */
+function startTicker(bus: EventBus): () => void {
+  const last = new Map<number, number>();
+  const slice = (period: number, now: number): number => now - (now % period);
+  const check = (): void => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const period of TICK_PERIODS) {
+      const current = slice(period, now);
+      const previous = last.get(period);
+      last.set(period, current);
+      if (previous !== undefined && previous !== current) {
+        bus.publish({ type: `TICK_${period}`, time: Date.now(), when: current });
+      }
+    }
+  };
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const msToBoundary = 5000 - (Date.now() % 5000) + 1;
+    timer = setTimeout(() => {
+      check();
+      arm();
+    }, msToBoundary);
+    timer.unref();
+  };
+  check();
+  arm();
+  return () => clearTimeout(timer);
+}

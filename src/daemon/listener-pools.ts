@@ -1,0 +1,105 @@
+// Gives every [eventlistener:x] group its ListenerPool: the pool subscribes to the bus, reads the
+// listeners' stdout as protocol, writes events to their stdin, and is told when a listener
+// spawns, becomes RUNNING or dies. A listener that breaks the protocol is restarted.
+import path from 'node:path';
+import type { EventTypeName } from '../config/events.js';
+import type { EventBus, EventSerials } from '../events/bus.js';
+import type { Logger } from '../logging/logger.js';
+import { ListenerPool, type PoolListener } from '../listeners/pool.js';
+import { readPoolSettings } from '../listeners/pool-settings.js';
+import { EventSpool } from '../listeners/spool.js';
+import type { ProcessGroup } from '../process/group.js';
+import { ProcessState, SupervisorState } from '../process/states.js';
+import type { StateChange, Subprocess } from '../process/subprocess.js';
+import type { Supervisor } from '../process/supervisor.js';
+
+/** an event is one envelope; more than this queued on a listener's stdin means it stopped reading */
+const MAX_STDIN_QUEUE = 16 * 1024 * 1024;
+const ALIVE = new Set([ProcessState.STARTING, ProcessState.RUNNING, ProcessState.STOPPING]);
+
+export interface ListenerPools {
+  readonly pools: ReadonlyMap<string, ListenerPool>;
+  detach(): void;
+}
+
+export function attachListenerPools(supervisor: Supervisor, bus: EventBus, serials: EventSerials, logger: Logger): ListenerPools {
+  const { identifier, childlogdir } = supervisor.config.supervisord;
+  const pools = new Map<string, { pool: ListenerPool; unsubscribe: () => void }>();
+
+  const onGroupAdded = (group: ProcessGroup): void => {
+    if (group.config.type !== 'eventlistener') return;
+    const settings = readPoolSettings(group.config);
+    const spool =
+      settings.overflow === 'spool'
+        ? new EventSpool(path.join(childlogdir, `${group.name}-events---${identifier}.spool`), settings.spoolMaxBytes)
+        : undefined;
+    const listeners = new Map<PoolListener, Subprocess>();
+    const pool = new ListenerPool({
+      name: group.name,
+      events: (group.config.events ?? []) as EventTypeName[],
+      bufferSize: group.config.buffer_size ?? 10,
+      identifier,
+      serials,
+      logger,
+      overflow: settings.overflow,
+      spool,
+      busyTimeoutMs: settings.busyTimeout * 1000,
+      onProtocolViolation: (listener) => restartListener(listeners.get(listener)!),
+    });
+    const adapters = group.processes.map((proc) => {
+      const adapter: PoolListener = {
+        name: proc.name,
+        isRunning: () => proc.state === ProcessState.RUNNING,
+        send: (bytes) => proc.writeStdin(bytes, MAX_STDIN_QUEUE) === 'ok',
+      };
+      listeners.set(adapter, proc);
+      proc.on('stdout', (chunk) => pool.listenerOutput(adapter, chunk));
+      proc.on('state', (change: StateChange) => {
+        if (change.to === ProcessState.STARTING) pool.listenerSpawned(adapter);
+        else if (change.to === ProcessState.RUNNING) pool.listenerRunning();
+        else if (ALIVE.has(change.from) && !ALIVE.has(change.to)) pool.listenerExited(adapter);
+      });
+      return adapter;
+    });
+    pool.setListeners(adapters);
+    // a pool subscribes as its group is created, so it sees its own PROCESS_GROUP_ADDED (4.2.5 too)
+    const unsubscribe = bus.subscribe(group.name, pool.events, (event) => pool.accept(event));
+    pools.set(group.name, { pool, unsubscribe });
+  };
+
+  const onGroupRemoved = (name: string): void => {
+    const entry = pools.get(name);
+    if (!entry) return;
+    entry.unsubscribe();
+    entry.pool.close();
+    pools.delete(name);
+  };
+
+  /** Beyond 4.2.5: stop and start again, so one stray byte does not leave a pool without its listener. */
+  function restartListener(proc: Subprocess): void {
+    if (supervisor.state !== SupervisorState.RUNNING) return;
+    logger.warn(`restarting event listener ${proc.name} after a protocol violation`);
+    const startAgain = (change: StateChange): void => {
+      if (change.to !== ProcessState.STOPPED && change.to !== ProcessState.EXITED && change.to !== ProcessState.FATAL) return;
+      proc.off('state', startAgain);
+      if (supervisor.state === SupervisorState.RUNNING && proc.state !== ProcessState.STARTING) proc.spawn();
+    };
+    if (proc.state === ProcessState.RUNNING || proc.state === ProcessState.STARTING) {
+      proc.on('state', startAgain);
+      proc.stop();
+    }
+  }
+
+  supervisor.on('group-added', onGroupAdded);
+  supervisor.on('group-removed', onGroupRemoved);
+  return {
+    get pools() {
+      return new Map([...pools].map(([name, { pool }]) => [name, pool]));
+    },
+    detach() {
+      supervisor.off('group-added', onGroupAdded);
+      supervisor.off('group-removed', onGroupRemoved);
+      for (const name of [...pools.keys()]) onGroupRemoved(name);
+    },
+  };
+}

@@ -82,7 +82,10 @@ export function attachListenerPools(supervisor: Supervisor, bus: EventBus, seria
     const startAgain = (change: StateChange): void => {
       if (change.to !== ProcessState.STOPPED && change.to !== ProcessState.EXITED && change.to !== ProcessState.FATAL) return;
       proc.off('state', startAgain);
-      if (supervisor.state === SupervisorState.RUNNING && proc.state !== ProcessState.STARTING) proc.spawn();
+      // spawn once the stop has fully settled (the state event fires while the old child is released)
+      setImmediate(() => {
+        if (supervisor.state === SupervisorState.RUNNING && !ALIVE.has(proc.state)) proc.spawn();
+      });
     };
     if (proc.state === ProcessState.RUNNING || proc.state === ProcessState.STARTING) {
       proc.on('state', startAgain);

@@ -57,6 +57,8 @@ export interface PoolStats {
   delivered: number;
   rejected: number;
   dropped: number;
+  /** output lines inside the dropped PROCESS_LOG events */
+  droppedLines: number;
   /** events held in memory */
   buffered: number;
   /** events held in the spool file */
@@ -71,9 +73,10 @@ export class ListenerPool {
   private readonly inFlight = new Map<PoolListener, Buffered>();
   private readonly busyTimers = new Map<PoolListener, NodeJS.Timeout>();
   private nextPoolserial = 0;
-  private readonly counters = { accepted: 0, delivered: 0, rejected: 0, dropped: 0 };
+  private readonly counters = { accepted: 0, delivered: 0, rejected: 0, dropped: 0, droppedLines: 0 };
   /** drops since the buffer last had room: logged once per burst, summed at its end */
   private burstDrops = 0;
+  private burstDroppedLines = 0;
   private readonly resultHandler: ResultHandler;
 
   constructor(private readonly options: PoolOptions) {
@@ -113,7 +116,7 @@ export class ListenerPool {
   private acceptDropping(item: Buffered): void {
     if (this.buffer.length >= this.options.bufferSize) {
       const discarded = this.buffer.shift()!;
-      this.countDrop(`pool ${this.name} event buffer overflowed, discarding event ${discarded.serial}`);
+      this.countDrop(discarded, `pool ${this.name} event buffer overflowed, discarding event ${discarded.serial}`);
     }
     this.buffer.push(item);
   }
@@ -127,12 +130,15 @@ export class ListenerPool {
     try {
       spool.push(item);
     } catch (err) {
-      this.countDrop(`pool ${this.name} cannot spool event ${item.serial}, discarding it: ${(err as Error).message}`);
+      this.countDrop(item, `pool ${this.name} cannot spool event ${item.serial}, discarding it: ${(err as Error).message}`);
     }
   }
 
-  private countDrop(firstMessage: string): void {
+  private countDrop(item: Buffered, firstMessage: string): void {
+    const lines = 'lines' in item.event ? item.event.lines.length : 0;
     this.counters.dropped++;
+    this.counters.droppedLines += lines;
+    this.burstDroppedLines += lines;
     if (this.burstDrops++ === 0) this.options.logger.error(firstMessage);
   }
 
@@ -148,7 +154,10 @@ export class ListenerPool {
 
   /** Bytes from a listener's stdout. */
   listenerOutput(listener: PoolListener, chunk: Buffer): void {
-    for (const outcome of this.protocol(listener).feed(chunk)) this.handle(listener, outcome);
+    const outcomes = this.protocol(listener).feed(chunk);
+    for (const outcome of outcomes) this.handle(listener, outcome);
+    // the owner hears of a violation once the pool has logged it and taken the event back
+    if (outcomes.some((o) => o.kind === 'violation')) this.options.onProtocolViolation?.(listener);
     this.dispatch();
   }
 
@@ -178,7 +187,6 @@ export class ListenerPool {
         return;
       case 'violation':
         log.warn(`${listener.name}: protocol violation ${outcome.code}; it wrote: ${JSON.stringify(outcome.bytes.subarray(0, 200).toString('utf8'))}`);
-        this.options.onProtocolViolation?.(listener);
         return;
       case 'result': {
         const held = this.takeInFlight(listener);
@@ -273,13 +281,13 @@ export class ListenerPool {
     return true;
   }
 
+  /** One line per burst with its totals, so the loss can be counted from the log alone. */
   private endBurst(): void {
-    if (this.burstDrops > 1) {
-      this.options.logger.error(
-        `pool ${this.name} discarded ${this.burstDrops} events in all while its buffer was full (buffer_size=${this.options.bufferSize})`,
-      );
-    }
+    this.options.logger.error(
+      `pool ${this.name} discarded ${this.burstDrops} events (${this.burstDroppedLines} output lines) while its buffer was full (buffer_size=${this.options.bufferSize})`,
+    );
     this.burstDrops = 0;
+    this.burstDroppedLines = 0;
   }
 
   private protocol(listener: PoolListener): ListenerProtocol {

@@ -131,7 +131,7 @@ test('overflow drops the oldest, counts every drop, logs once per burst and sums
   const [l] = listeners;
   pool.listenerOutput(l!, Buffer.from('READY\n'));
   assert.match(l!.received[0]!, /when:5$/, 'the three newest survived');
-  assert.ok(logger.lines.includes('ERRO pool p discarded 5 events in all while its buffer was full (buffer_size=3)'));
+  assert.ok(logger.lines.includes('ERRO pool p discarded 5 events (0 output lines) while its buffer was full (buffer_size=3)'));
 });
 
 test('serials: global across pools, taken only when a pool accepts; poolserial per pool', () => {

@@ -71,10 +71,14 @@ describe('supervisorctl live sessions against the real supervisord', { concurren
         const code = await s.exited;
         results.push({ out: normalize(s.output(), daemon.dir), code });
       }
-      assert.equal(results[1]!.code, 0);
-      assert.ok(results[1]!.out.startsWith('==> Press Ctrl-C to exit <==\n'));
-      assert.ok(results[1]!.out.endsWith('\n\n'));
-      if (args[0] === 'tail') assert.deepEqual(results[1], results[0]);
+      const [real, ours] = results as [{ out: string; code: number | null }, { out: string; code: number | null }];
+      assert.equal(ours.code, 0);
+      assert.equal(real.code, 0);
+      assert.ok(ours.out.startsWith('==> Press Ctrl-C to exit <==\n'));
+      assert.ok(ours.out.endsWith('\n\n'));
+      // 4.2.5 prints the empty line, or, when Ctrl-C lands inside its socket handler, a
+      // "Cannot connect, error: <class 'KeyboardInterrupt'>" line: compare what came before
+      if (args[0] === 'tail') assert.equal(ours.out.slice(0, -1), real.out.slice(0, ours.out.length - 1));
     }
   });
 

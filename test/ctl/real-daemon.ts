@@ -101,7 +101,8 @@ autostart=false
 stdout_logfile=NONE
 `;
 
-export async function startRealDaemon(extraPrograms = ''): Promise<RealDaemon> {
+/** `kind` picks the daemon: the real 4.2.5 one, or ours (bin/supervisord.js) on the same config. */
+export async function startRealDaemon(extraPrograms = '', kind: 'real' | 'ours' = 'real'): Promise<RealDaemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-ctl-'));
   const conf = path.join(dir, 'supervisord.conf');
   const socket = path.join(dir, 'supervisor.sock');
@@ -119,7 +120,8 @@ export async function startRealDaemon(extraPrograms = ''): Promise<RealDaemon> {
         extraPrograms,
     );
   writeConfig(extraPrograms);
-  const child = spawn(REAL_SUPERVISORD, ['-n', '-c', conf], { cwd: dir, stdio: 'ignore' });
+  const [file, argv] = kind === 'real' ? [REAL_SUPERVISORD, []] : [process.execPath, [path.join(REPO_ROOT, 'bin', 'supervisord.js')]];
+  const child = spawn(file, [...argv, '-n', '-c', conf], { cwd: dir, stdio: 'ignore' });
   const daemon: RealDaemon = {
     dir,
     conf,

@@ -48,7 +48,8 @@ ${extra}`;
 function records(daemon: ParityDaemon): Recorded[] {
   const file = path.join(daemon.dir, 'events.jsonl');
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Recorded);
+  // the listener may be mid-write: only whole lines count
+  return fs.readFileSync(file, 'utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l) as Recorded);
 }
 
 /** Per process (or group), the events in order, pids masked; TICKs summarized apart. */

@@ -20,10 +20,11 @@ interface Recorded {
 
 function records(file: string): Recorded[] {
   if (!fs.existsSync(file)) return [];
+  // the listener may be mid-write: only whole lines count
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')
-    .filter(Boolean)
+    .slice(0, -1)
     .map((l) => JSON.parse(l) as Recorded);
 }
 

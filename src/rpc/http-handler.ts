@@ -30,11 +30,30 @@ function decodedPath(url: string): string | null {
   }
 }
 
+/** Calls `then` once the request body has been read and discarded (at once past `limit` bytes). */
+function afterBody(req: IncomingMessage, limit: number, then: () => void): void {
+  let seen = 0;
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    then();
+  };
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > limit) finish();
+  });
+  req.on('end', finish);
+  req.on('error', finish);
+}
+
 export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials | null): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const auth = checkAuthorization(req.headers.authorization, credentials);
     if (auth !== 'ok') {
-      sendError(res, auth === 'unauthorized' ? 401 : 400);
+      // answer once the client has sent its body: closing while it still writes makes it see a
+      // broken pipe instead of the 401 (the Python client then prints the wrong error)
+      afterBody(req, ctx.maxBodyBytes, () => sendError(res, auth === 'unauthorized' ? 401 : 400));
       return;
     }
     const path = decodedPath(req.url ?? '/');

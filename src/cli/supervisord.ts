@@ -14,6 +14,7 @@ import { SignalQueue } from '../daemon/signals.js';
 import { EventBus, EventSerials } from '../events/bus.js';
 import { runOnce } from '../daemon/run.js';
 import { HttpServerStartError } from '../rpc/servers.js';
+import { MainLogOpenError } from '../daemon/main-log.js';
 import { COMPAT_VERSION } from '../version.js';
 
 const ROOT_WARNING =
@@ -99,7 +100,9 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         rereadConfig: () => loadConfig(configFile, { overrides: args.overrides }),
         bus,
         serials,
-      }).catch((err: unknown) => (err instanceof HttpServerStartError ? fail(err.message) : Promise.reject(err)));
+      }).catch((err: unknown) =>
+        err instanceof HttpServerStartError || err instanceof MainLogOpenError ? fail(err.message) : Promise.reject(err),
+      );
       if (outcome === 'shutdown') break;
       first = false;
       // 4.2.5 exits 2 when the config became invalid before a reload

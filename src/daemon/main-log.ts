@@ -4,6 +4,11 @@ import { LEVEL_BY_DESCRIPTION } from '../logging/levels.js';
 import { Logger, RotatingFileSink, StreamSink } from '../logging/logger.js';
 import { SyslogSink } from '../logging/syslog-sink.js';
 
+/** The main log file cannot be opened: supervisord refuses to start (exit 2) with this message. */
+export class MainLogOpenError extends Error {
+  readonly code = 'SUP_ERR_MAIN_LOG';
+}
+
 export function makeMainLogger(settings: SupervisordSettings): Logger {
   const logger = new Logger(LEVEL_BY_DESCRIPTION[settings.loglevel]);
   if (settings.nodaemon && !settings.silent) logger.addSink(new StreamSink(1));
@@ -11,7 +16,13 @@ export function makeMainLogger(settings: SupervisordSettings): Logger {
     logger.addSink(new SyslogSink((message) => logger.error(message)));
     return logger;
   }
-  const file = new RotatingFileSink(settings.logfile, settings.logfile_maxbytes, settings.logfile_backups);
+  let file: RotatingFileSink;
+  try {
+    file = new RotatingFileSink(settings.logfile, settings.logfile_maxbytes, settings.logfile_backups);
+  } catch (err) {
+    // 4.2.5 dies with a Python traceback here; say what and where instead
+    throw new MainLogOpenError(`cannot open the main log ${settings.logfile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   logger.addSink(file);
   if (!file.isRotatable && settings.logfile_maxbytes > 0) {
     // 4.2.5 dies with "Illegal seek" here; we write on and say once why nothing rotates

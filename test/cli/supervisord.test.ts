@@ -196,3 +196,12 @@ test('user= runs a program as that user; a non-root supervisord cannot switch an
     "supervisor: couldn't setuid to 0: Can't drop privilege as nonroot user\nsupervisor: child process was not spawned\n",
   );
 });
+
+test('a main log that cannot be opened is refused with a clear message and exit 2 (4.2.5 dies with a traceback)', () => {
+  const dir = makeTempDir();
+  const conf = writeConfig(dir, `[program:a]\ncommand=${FOREVER}\n`);
+  fs.mkdirSync(path.join(dir, 'supervisord.log')); // a directory where the log file should be
+  const r = spawnSync(process.execPath, [SUPERVISORD_BIN, '-n', '-c', conf], { encoding: 'utf8', cwd: dir });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, `Error: cannot open the main log ${dir}/supervisord.log: EISDIR\nFor help, use ${SUPERVISORD_BIN} -h\n`);
+});

@@ -1,22 +1,13 @@
 // 4.2.5's complete fault table (supervisor/xmlrpc.py Faults) and the error the RPC methods throw.
-import { SupervisorError } from '../process/faults.js';
+import { FAULT_CODES, SupervisorError } from '../process/faults.js';
 
+// the process operations' codes come from the core, so the two can never disagree
 export const RPC_FAULTS = {
   UNKNOWN_METHOD: 1,
   INCORRECT_PARAMETERS: 2,
   BAD_ARGUMENTS: 3,
   SIGNATURE_UNSUPPORTED: 4,
-  SHUTDOWN_STATE: 6,
-  BAD_NAME: 10,
-  BAD_SIGNAL: 11,
-  NO_FILE: 20,
-  NOT_EXECUTABLE: 21,
-  FAILED: 30,
-  ABNORMAL_TERMINATION: 40,
-  SPAWN_ERROR: 50,
-  ALREADY_STARTED: 60,
-  NOT_RUNNING: 70,
-  SUCCESS: 80,
+  ...FAULT_CODES,
   ALREADY_ADDED: 90,
   STILL_RUNNING: 91,
   CANT_REREAD: 92,

@@ -205,3 +205,25 @@ test('a main log that cannot be opened is refused with a clear message and exit 
   assert.equal(r.status, 2);
   assert.equal(r.stderr, `Error: cannot open the main log ${dir}/supervisord.log: EISDIR\nFor help, use ${SUPERVISORD_BIN} -h\n`);
 });
+
+test('the main log rotates at logfile_maxbytes and keeps logfile_backups copies, as 4.2.5 names them', async (t) => {
+  const dir = makeTempDir();
+  const conf = writeConfig(
+    dir,
+    `[program:p]\ncommand=${FOREVER}\nprocess_name=p_%(process_num)s\nnumprocs=30\nstartsecs=0\n`,
+    'logfile_maxbytes=1KB\nlogfile_backups=2\n',
+  );
+  const daemon = startDaemon(dir, ['-n', '-c', conf]);
+  t.after(() => daemon.stop());
+  await waitFor(() => (daemon.output().match(/success: p_\d+ entered RUNNING/g) ?? []).length === 30, 10_000, 'all 30 RUNNING');
+  await daemon.stop();
+  const names = fs.readdirSync(dir).filter((n) => n.startsWith('supervisord.log')).sort();
+  assert.deepEqual(names, ['supervisord.log', 'supervisord.log.1', 'supervisord.log.2']);
+  for (const n of ['supervisord.log.1', 'supervisord.log.2']) {
+    const size = fs.statSync(path.join(dir, n)).size;
+    assert.ok(size >= 1024 && size < 1024 + 300, `${n} is ${size} bytes`);
+  }
+  // the newest lines are in the current file, the ones before them in .1
+  const current = fs.readFileSync(path.join(dir, 'supervisord.log'), 'utf8');
+  assert.match(current, /stopped: p_\d+/);
+});

@@ -144,3 +144,17 @@ test('with 4.2.5\'s buffer (drop), the reported drop count equals the lines miss
   const lines = records(file).flatMap((r) => (r.data ?? '').split('\n').slice(0, -1).map((l) => Number(/^line (\d+) of the firehose$/.exec(l)![1])));
   for (let i = 1; i < lines.length; i++) assert.ok(lines[i]! > lines[i - 1]!);
 });
+
+test('busy_timeout: a listener that never answers is restarted and the event is sent again', async (t) => {
+  const { dir, daemon, remote } = daemonWith(
+    `[eventlistener:l]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nstartsecs=0\nbusy_timeout=1\nenvironment=MODE="hang-first",RECORD_FILE="{DIR}/rec.jsonl"\n`,
+  );
+  t.after(() => daemon.stop());
+  await daemon.waitForLog(/success: l entered RUNNING/);
+  await remote('x', 'answer me');
+  const file = path.join(dir, 'rec.jsonl');
+  const all = await waitFor(() => records(file).length >= 2 && records(file), 10_000, 'redelivery after the busy timeout');
+  assert.equal(all[1]!.serial, all[0]!.serial);
+  assert.notEqual(all[1]!.pid, all[0]!.pid, 'a new listener process got it');
+  assert.match(daemon.mainLog(), /WARN l: no result for event \d+ within busy_timeout \(1 s\), restarting it/);
+});

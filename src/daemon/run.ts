@@ -5,9 +5,11 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { Supervisor } from '../process/supervisor.js';
 import { openRpcServers } from '../rpc/servers.js';
+import { WebFrontend } from '../web/frontend.js';
 import type { EventBus, EventSerials } from '../events/bus.js';
 import { attachEventSources } from './event-sources.js';
 import { attachListenerPools } from './listener-pools.js';
+import { startPluginHost } from '../plugins/host.js';
 import { makeMainLogger } from './main-log.js';
 import { writePidfile, removeQuietly } from './pidfile.js';
 import type { DaemonSignal, SignalQueue } from './signals.js';
@@ -44,10 +46,14 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   ctx.bus.reportErrorsTo((name, err) => logger.error(`event subscriber ${name} failed: ${(err as Error).stack ?? String(err)}`));
   // pools first: a pool must be subscribed when its own PROCESS_GROUP_ADDED is published
   const pools = attachListenerPools(supervisor, ctx.bus, ctx.serials, logger);
-  const detachEventSources = attachEventSources(supervisor, ctx.bus);
+  // plugins load before the groups exist, so they see the first PROCESS_GROUP_ADDED too
+  const plugins = await startPluginHost({ sections: config.extraSections, supervisor, bus: ctx.bus, logger });
+  const detachEventSources = attachEventSources(supervisor, ctx.bus, [plugins.lineConsumer]);
   // an RPC shutdown/restart ends the run like the matching signal; answered first, acted on next tick
   let requestOutcome: (outcome: RunOutcome) => void = () => {};
   const requested = new Promise<RunOutcome>((resolve) => (requestOutcome = (o) => setImmediate(() => resolve(o))));
+  // before the first spawn, so the page's timelines hold every state change of the run
+  const web = new WebFrontend({ supervisor, bus: ctx.bus, logger });
   // 4.2.5 opens its HTTP servers before daemonizing, so a busy port fails in the foreground (exit 2)
   const rpc = await openRpcServers(config, {
     supervisor,
@@ -58,7 +64,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     requestShutdown: () => requestOutcome('shutdown'),
     requestRestart: () => requestOutcome('restart'),
     onRemoteCommunication: (type, data) => ctx.bus.publish({ type: 'REMOTE_COMMUNICATION', time: Date.now(), commtype: type, data }),
-  });
+  }, { web });
 
   if (ctx.daemonizing) daemonizeInPlace(settings.directory, settings.umask, logger);
   let pidfileWritten = writePidfile(settings.pidfile);
@@ -80,7 +86,11 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   } finally {
     ctx.signals.setHandler(null);
     detachEventSources();
+    // after the children stopped, so their last lines and states reach the plugins
+    await plugins.close();
     pools.detach();
+    // upgraded connections hold the servers open: end them first
+    web.close();
     await rpc.close();
     if (pidfileWritten) removeQuietly(settings.pidfile);
     logger.close();

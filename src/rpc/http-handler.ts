@@ -1,7 +1,9 @@
 // One request of any of our HTTP servers (rpc.md 2.1): authentication, then /RPC2 (POST, XML-RPC),
-// /logtail/... and /mainlogtail (GET, streaming); anything else is 404 (no web UI).
+// /logtail/... and /mainlogtail (GET, streaming), then the web page (src/web); anything else is 404.
+// WebSocket upgrades pass the same authentication before the web layer sees them.
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
 import type { Supervisor } from '../process/supervisor.js';
 import { decodeMethodCall, encodeFault, encodeResponse, XmlRpcError } from '../xmlrpc/index.js';
@@ -10,6 +12,7 @@ import type { Dispatcher } from './dispatcher.js';
 import { RpcFault } from './faults.js';
 import { sendError } from './http-errors.js';
 import { followFile } from './logtail.js';
+import { refuse, type WebFrontend } from '../web/frontend.js';
 
 /** Largest request body accepted; a bigger one is refused with 413 before it is read. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -20,6 +23,8 @@ export interface HandlerContext {
   logger: Logger;
   mainLogfile: string;
   maxBodyBytes: number;
+  /** the status page and /events; null = no web layer (404 and refused upgrades) */
+  web: WebFrontend | null;
 }
 
 function decodedPath(url: string): string | null {
@@ -71,9 +76,20 @@ export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials
       if (req.method !== 'GET') sendError(res, 400);
       else if (!fs.existsSync(ctx.mainLogfile)) sendError(res, 404);
       else followFile(ctx.mainLogfile, res, {});
-    } else {
+    } else if (!ctx.web?.handleRequest(req, res)) {
       sendError(res, 404);
     }
+  };
+}
+
+export function makeUpgradeHandler(ctx: HandlerContext, credentials: Credentials | null): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const auth = checkAuthorization(req.headers.authorization, credentials);
+    if (auth === 'unauthorized') refuse(socket, 401, 'Unauthorized', 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="default"' });
+    else if (auth === 'bad-request') refuse(socket, 400, 'Bad Request');
+    else if (ctx.web === null) refuse(socket, 404, 'Not Found');
+    else ctx.web.handleUpgrade(req, socket, head);
   };
 }
 

@@ -9,9 +9,10 @@ import os from 'node:os';
 import type { Config, InetServerConfig, UnixServerConfig } from '../config/types.js';
 import type { Credentials } from './auth.js';
 import { Dispatcher } from './dispatcher.js';
-import { DEFAULT_MAX_BODY_BYTES, makeRequestHandler, type HandlerContext } from './http-handler.js';
+import { DEFAULT_MAX_BODY_BYTES, makeRequestHandler, makeUpgradeHandler, type HandlerContext } from './http-handler.js';
 import { SupervisorNamespace, type RpcHost } from './supervisor-namespace.js';
 import { registerSystemNamespace } from './system-namespace.js';
+import type { WebFrontend } from '../web/frontend.js';
 
 // the loader reports factories as dotted paths; 4.2.5's own is written either way in configs
 const MAIN_RPC_FACTORIES = new Set(['supervisor.rpcinterface:make_main_rpcinterface', 'supervisor.rpcinterface.make_main_rpcinterface']);
@@ -34,6 +35,8 @@ const ADDRESS_IN_USE =
 export interface RpcServerOptions {
   /** default DEFAULT_MAX_BODY_BYTES (4 MiB) */
   maxBodyBytes?: number;
+  /** the web page and /events on the same servers and auth; absent = RPC and log tails only */
+  web?: WebFrontend;
 }
 
 export interface RpcServers {
@@ -157,6 +160,7 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
     logger: host.logger,
     mainLogfile: host.mainLogfile,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    web: options.web ?? null,
   };
   const opened: { server: http.Server; socketFile: string | null }[] = [];
   const closeAll = async (): Promise<void> => {
@@ -178,6 +182,7 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
       const isUnix = 'file' in section;
       const server = isUnix ? await openUnix(section, handler) : await openInet(section, handler);
       server.keepAliveTimeout = IDLE_CONNECTION_MS;
+      server.on('upgrade', makeUpgradeHandler(ctx, credentialsOf(section)));
       // a client error (bad request line, oversized headers) answers 400 and never reaches us as an exception
       server.on('clientError', (_err, socket) => {
         if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -1,0 +1,78 @@
+// The web layer on our HTTP servers: the status and log pages, their WebSocket, and /events.
+// Every entry point catches its own errors: the web layer never takes the daemon down.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logging/logger.js';
+import type { Supervisor } from '../process/supervisor.js';
+import { parseEventFilter } from './event-filter.js';
+import { streamEvents } from './events-endpoint.js';
+import { PageHub } from './page-hub.js';
+import { servePage } from './pages.js';
+
+export interface WebFrontendOptions {
+  supervisor: Supervisor;
+  bus: EventBus;
+  logger: Logger;
+}
+
+/** Largest message a page may send (actions and follow requests are tiny). */
+const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+
+export class WebFrontend {
+  private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  private readonly hub: PageHub;
+
+  constructor(private readonly options: WebFrontendOptions) {
+    this.hub = new PageHub(options.supervisor, options.logger);
+  }
+
+  /** Answers a GET for one of the pages or assets; false when the path is not ours (the caller says 404). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    try {
+      return servePage(req, res, this.options.supervisor);
+    } catch (err) {
+      this.options.logger.error(`web page ${req.url ?? ''} failed: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+      return true;
+    }
+  }
+
+  /** An authenticated upgrade request: /events or the pages' /ws; anything else is refused. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/events') {
+        const filter = parseEventFilter(url.searchParams);
+        if (typeof filter === 'string') return refuse(socket, 400, 'Bad Request', filter);
+        this.sockets.handleUpgrade(req, socket, head, (ws) => streamEvents(ws, this.options.bus, filter));
+      } else if (url.pathname === '/ws') {
+        this.sockets.handleUpgrade(req, socket, head, (ws) => this.hub.attach(ws));
+      } else {
+        refuse(socket, 404, 'Not Found');
+      }
+    } catch (err) {
+      this.options.logger.error(`web socket upgrade failed: ${(err as Error).stack ?? String(err)}`);
+      socket.destroy();
+    }
+  }
+
+  /** Ends every page and /events connection and the sampler (end of a run). */
+  close(): void {
+    this.hub.close();
+    for (const client of this.sockets.clients) client.terminate();
+    this.sockets.close();
+  }
+}
+
+/** Answers an upgrade request with a plain HTTP error and closes the connection. */
+export function refuse(socket: Duplex, status: number, reason: string, detail = reason, extraHeaders: Record<string, string> = {}): void {
+  const body = `${detail}\n`;
+  const headers = Object.entries({ 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...extraHeaders })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}\r\n${body}`);
+  else socket.destroy();
+}

@@ -1,0 +1,36 @@
+// What the page shows of one process: getProcessInfo's fields plus the last exit, as JSON-ready data.
+import type { Subprocess } from '../process/subprocess.js';
+
+export interface ProcessView {
+  namespec: string;
+  name: string;
+  group: string;
+  state: string;
+  pid: number;
+  /** epoch seconds of the last start, 0 = never started */
+  start: number;
+  /** epoch seconds: the server's clock, so the page computes uptime without trusting its own */
+  now: number;
+  description: string;
+  lastExit: { exitstatus: number; signal: string | null; expected: boolean; at: number } | null;
+  hasStdoutLog: boolean;
+  hasStderrLog: boolean;
+}
+
+export function processView(proc: Subprocess): ProcessView {
+  const info = proc.getInfo();
+  const exit = proc.lastExit;
+  return {
+    namespec: `${info.group}:${info.name}`,
+    name: info.name,
+    group: info.group,
+    state: info.statename,
+    pid: info.pid,
+    start: info.start,
+    now: info.now,
+    description: info.description,
+    lastExit: exit === null ? null : { exitstatus: exit.exitstatus, signal: exit.signal, expected: exit.expected, at: exit.at },
+    hasStdoutLog: info.stdout_logfile !== '',
+    hasStderrLog: info.stderr_logfile !== '',
+  };
+}

@@ -2,7 +2,7 @@
 // group, SUPERVISOR_STATE_CHANGE_RUNNING, then process states; output lines and captured data as
 // PROCESS_LOG / PROCESS_COMMUNICATION; TICK_* at period boundaries; STOPPING when a stop begins.
 import type { EventBus } from '../events/bus.js';
-import type { ProcessStateName, Stream } from '../events/types.js';
+import type { ProcessLogEvent, ProcessStateName, Stream } from '../events/types.js';
 import type { ProcessGroup } from '../process/group.js';
 import { processStateName, SupervisorState } from '../process/states.js';
 import type { Subprocess } from '../process/subprocess.js';
@@ -10,7 +10,16 @@ import type { Supervisor } from '../process/supervisor.js';
 
 const TICK_PERIODS = [5, 60, 3600] as const;
 
-export function attachEventSources(supervisor: Supervisor, bus: EventBus): () => void {
+/**
+ * Wants output lines of chosen processes whatever their *_events_enabled (in-process plugins);
+ * the bus keeps 4.2.5's rule, so listener pools see lines only of processes with events enabled.
+ */
+export interface LineConsumer {
+  wants(process: { name: string; group: string }, stream: Stream): boolean;
+  deliver(event: ProcessLogEvent): void;
+}
+
+export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineConsumers: readonly LineConsumer[] = []): () => void {
   const detachers: (() => void)[] = [];
   const on = <A extends unknown[]>(emitter: { on(e: string, f: (...a: A) => void): unknown; off(e: string, f: (...a: A) => void): unknown }, name: string, fn: (...a: A) => void): void => {
     emitter.on(name, fn);
@@ -44,12 +53,18 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus): () =>
   function attachOutput(proc: Subprocess, groupname: string): void {
     const enabled: Record<Stream, boolean> = { stdout: proc.config.stdout_events_enabled, stderr: proc.config.stderr_events_enabled };
     // an eventlistener's stdout is its protocol channel: never PROCESS_LOG (4.2.5 too)
-    if (proc.config.section.startsWith('eventlistener:')) enabled.stdout = false;
-    if (enabled.stdout || enabled.stderr) {
+    const isListener = proc.config.section.startsWith('eventlistener:');
+    if (isListener) enabled.stdout = false;
+    const consumers: Record<Stream, LineConsumer[]> = {
+      stdout: isListener ? [] : lineConsumers.filter((c) => c.wants({ name: proc.name, group: groupname }, 'stdout')),
+      stderr: lineConsumers.filter((c) => c.wants({ name: proc.name, group: groupname }, 'stderr')),
+    };
+    // only then is output framed into lines: the plain log path stays line-free
+    if (enabled.stdout || enabled.stderr || consumers.stdout.length || consumers.stderr.length) {
       on(proc, 'lines', (lines: { stream: Stream; text: string; time: number }[]) => {
         const stream = lines[0]?.stream;
-        if (!stream || !enabled[stream]) return;
-        bus.publish({
+        if (!stream || (!enabled[stream] && consumers[stream].length === 0)) return;
+        const event: ProcessLogEvent = {
           type: stream === 'stdout' ? 'PROCESS_LOG_STDOUT' : 'PROCESS_LOG_STDERR',
           time: lines[0]!.time,
           processname: proc.name,
@@ -57,7 +72,9 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus): () =>
           pid: proc.pid,
           channel: stream,
           lines: lines.map((l) => l.text),
-        });
+        };
+        if (enabled[stream]) bus.publish(event);
+        for (const consumer of consumers[stream]) consumer.deliver(event);
       });
     }
     on(proc, 'communication', (comm: { stream: Stream; data: Buffer; pid: number; time: number }) => {

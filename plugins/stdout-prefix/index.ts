@@ -1,0 +1,86 @@
+// stdout-prefix: every line of the chosen programs on supervisord's own stdout/stderr, with a
+// prefix (or as JSON lines), for containers whose runtime collects one stream. What
+// supervisor-stdout does as a listener script, with whole lines only and a colour per program.
+import tty from 'node:tty';
+import { definePlugin, type ProcessLogEvent } from '../../src/plugins/api.js';
+import { LineWriter } from './write-lines.js';
+
+const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96];
+
+export default definePlugin({
+  name: 'stdout-prefix',
+  version: '1.0.0',
+  events: ['PROCESS_LOG'],
+  options: {
+    format: { type: 'string', default: '{program} | {line}', description: 'text mode line: {program} {group} {stream} {pid} {time} {line}' },
+    mode: { type: 'string', choices: ['text', 'json'], default: 'text', description: 'text: format per line; json: {time, program, group, stream, pid, line} per line' },
+    color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', description: 'colour the prefix per program; auto: only on a TTY' },
+    output: { type: 'string', choices: ['same', 'stdout', 'stderr'], default: 'same', description: "where lines go: 'same' keeps a program's stderr on stderr" },
+  },
+  setup({ options, transport }) {
+    // as a listener our stdout is the protocol: both streams go to stderr (stderr_logfile=/dev/stdout)
+    const fdFor = (stream: 'stdout' | 'stderr'): number => (transport === 'listener' ? 2 : (options.output === 'same' ? stream : options.output) === 'stdout' ? 1 : 2);
+    const writers = new Map<number, LineWriter>();
+    const writerFor = (fd: number): LineWriter => writers.get(fd) ?? writers.set(fd, new LineWriter(fd)).get(fd)!;
+    const coloured = (fd: number): boolean => options.color === 'always' || (options.color === 'auto' && tty.isatty(fd));
+    const [before, after] = splitFormat(options.format);
+    return {
+      event(event) {
+        if (event.type !== 'PROCESS_LOG_STDOUT' && event.type !== 'PROCESS_LOG_STDERR') return undefined;
+        const fd = fdFor(event.channel);
+        const text = options.mode === 'json' ? jsonLines(event) : textLines(event, before, after, coloured(fd));
+        return writerFor(fd).write(text);
+      },
+      async flush() {
+        await Promise.all([...writers.values()].map((w) => w.write('')));
+      },
+    };
+  },
+});
+
+/** The format's text before and after {line}: the prefix is rendered once per event, not per line. */
+function splitFormat(format: string): [string, string] {
+  const at = format.indexOf('{line}');
+  return at < 0 ? [format + ' ', ''] : [format.slice(0, at), format.slice(at + '{line}'.length)];
+}
+
+function render(template: string, event: ProcessLogEvent): string {
+  return template.replace(/\{(program|group|stream|pid|time)\}/g, (_, key: string) => {
+    switch (key) {
+      case 'program':
+        return event.processname;
+      case 'group':
+        return event.groupname;
+      case 'stream':
+        return event.channel;
+      case 'pid':
+        return String(event.pid);
+      default:
+        return new Date(event.time).toISOString();
+    }
+  });
+}
+
+function textLines(event: ProcessLogEvent, before: string, after: string, colour: boolean): string {
+  let prefix = render(before, event);
+  if (colour) prefix = `\x1b[${colourOf(event.processname)}m${prefix}\x1b[0m`;
+  const suffix = render(after, event);
+  let out = '';
+  for (const line of event.lines) out += prefix + line + suffix + '\n';
+  return out;
+}
+
+function jsonLines(event: ProcessLogEvent): string {
+  const time = new Date(event.time).toISOString();
+  let out = '';
+  for (const line of event.lines) {
+    out += JSON.stringify({ time, program: event.processname, group: event.groupname, stream: event.channel, pid: event.pid, line }) + '\n';
+  }
+  return out;
+}
+
+function colourOf(program: string): number {
+  let hash = 0;
+  for (const ch of program) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return COLOURS[hash % COLOURS.length]!;
+}

@@ -1,0 +1,118 @@
+// The public plugin API (`supervisor-ts/plugin`): what a plugin declares and what it is given.
+// Plugins see events in and this small context out, never the core's objects, so the same
+// plugin runs in-process under [plugin:x] and as an [eventlistener:x] through the listener SDK.
+import type { EventTypeName, ProcessStateName, SupervisorEvent } from '../events/types.js';
+
+export type {
+  EventTypeName,
+  ProcessCommunicationEvent,
+  ProcessGroupEvent,
+  ProcessLogEvent,
+  ProcessStateEvent,
+  ProcessStateName,
+  RemoteCommunicationEvent,
+  Stream,
+  SupervisorEvent,
+  SupervisorStateChangeEvent,
+  TickEvent,
+} from '../events/types.js';
+
+interface OptionSpecBase {
+  /** one line for docs and for the error that lists accepted keys */
+  description: string;
+  /** a missing required key is a config error */
+  required?: boolean;
+}
+
+/** One key of a plugin's own section keys; values arrive as config text and are parsed by type. */
+export type OptionSpec =
+  | (OptionSpecBase & { type: 'string'; default?: string; choices?: readonly string[] })
+  | (OptionSpecBase & { type: 'integer' | 'number'; default?: number; min?: number; max?: number })
+  | (OptionSpecBase & { type: 'boolean'; default?: boolean })
+  | (OptionSpecBase & { type: 'list'; default?: readonly string[] });
+
+export type OptionsSchema = Readonly<Record<string, OptionSpec>>;
+
+type ValueOf<S extends OptionSpec> = S extends { type: 'string'; choices: readonly (infer C)[] }
+  ? C
+  : S extends { type: 'string' }
+    ? string
+    : S extends { type: 'integer' | 'number' }
+      ? number
+      : S extends { type: 'boolean' }
+        ? boolean
+        : readonly string[];
+
+/** The parsed options: a key with a default or required is always set, others may be undefined. */
+export type OptionValues<Schema extends OptionsSchema> = {
+  readonly [K in keyof Schema]: Schema[K] extends { default: unknown } | { required: true } ? ValueOf<Schema[K]> : ValueOf<Schema[K]> | undefined;
+};
+
+/** A process as plugins see it (getProcessInfo's fields that matter to them). */
+export interface ProcessSnapshot {
+  name: string;
+  group: string;
+  state: ProcessStateName;
+  pid: number;
+  /** what `supervisorctl status` prints after the state */
+  description: string;
+  /** the last exit status */
+  exitstatus: number;
+  /** why the last spawn failed, or '' */
+  spawnerr: string;
+  /** epoch seconds of the last start and stop, 0 = never */
+  start: number;
+  stop: number;
+}
+
+export interface PluginLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Read access to processes; namespecs as supervisorctl takes them (`name` or `group:name`). */
+export interface ProcessReader {
+  list(): ProcessSnapshot[];
+  get(namespec: string): ProcessSnapshot | undefined;
+}
+
+/** Control for plugins that act; each rejects with the supervisor's fault (BAD_NAME, NOT_RUNNING...). */
+export interface ProcessControl {
+  start(namespec: string): Promise<void>;
+  stop(namespec: string): Promise<void>;
+  restart(namespec: string): Promise<void>;
+  signal(namespec: string, signal: string | number): Promise<void>;
+}
+
+export interface PluginContext<Options> {
+  /** the instance name: NAME of [plugin:NAME] or of [eventlistener:NAME] */
+  name: string;
+  /** 'in-process' under [plugin:x]; 'listener' under [eventlistener:x], where stdout is the protocol */
+  transport: 'in-process' | 'listener';
+  options: Options;
+  log: PluginLogger;
+  processes: ProcessReader;
+  control: ProcessControl;
+}
+
+/** What setup returns: called one event at a time, in order, each call time-boxed. */
+export interface PluginHandlers {
+  event?(event: SupervisorEvent): void | Promise<void>;
+  /** on shutdown, after the last event: send what is buffered (time-boxed by flush_timeout) */
+  flush?(): void | Promise<void>;
+}
+
+export interface PluginDefinition<Schema extends OptionsSchema = OptionsSchema> {
+  name: string;
+  version: string;
+  options: Schema;
+  /** the events it gets when its section has no events= line */
+  events?: readonly EventTypeName[];
+  setup(context: PluginContext<OptionValues<Schema>>): PluginHandlers | Promise<PluginHandlers>;
+}
+
+/** Declares a plugin; the identity function that gives `setup` its typed options. */
+export function definePlugin<const Schema extends OptionsSchema>(definition: PluginDefinition<Schema>): PluginDefinition<Schema> {
+  return definition;
+}

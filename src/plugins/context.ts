@@ -1,0 +1,54 @@
+// The context a plugin gets: its options, a logger, and a narrow view of the supervisor
+// (snapshots and the four control calls), so plugins never hold the core's objects.
+import { ProcessState } from '../process/states.js';
+import type { Subprocess } from '../process/subprocess.js';
+import type { Supervisor } from '../process/supervisor.js';
+import type { PluginContext, PluginLogger, ProcessSnapshot } from './api.js';
+
+const RUNNING_STATES = new Set([ProcessState.STARTING, ProcessState.RUNNING, ProcessState.BACKOFF]);
+
+export function makeContext<O>(name: string, options: O, log: PluginLogger, supervisor: Supervisor): PluginContext<O> {
+  const find = (namespec: string): Subprocess | null => supervisor.resolve(namespec).process;
+  return {
+    name,
+    transport: 'in-process',
+    options,
+    log,
+    processes: {
+      list: () => supervisor.processes().map(snapshot),
+      get: (namespec) => {
+        try {
+          const proc = find(namespec);
+          return proc ? snapshot(proc) : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+    },
+    control: {
+      start: async (namespec) => void (await supervisor.startProcess(namespec)),
+      stop: async (namespec) => void (await supervisor.stopProcess(namespec)),
+      restart: async (namespec) => {
+        const proc = find(namespec);
+        if (proc && RUNNING_STATES.has(proc.state)) await supervisor.stopProcess(namespec);
+        await supervisor.startProcess(namespec);
+      },
+      signal: async (namespec, signal) => void supervisor.signalProcess(namespec, signal),
+    },
+  };
+}
+
+function snapshot(proc: Subprocess): ProcessSnapshot {
+  const info = proc.getInfo();
+  return {
+    name: info.name,
+    group: info.group,
+    state: info.statename,
+    pid: info.pid,
+    description: info.description,
+    exitstatus: info.exitstatus,
+    spawnerr: info.spawnerr,
+    start: info.start,
+    stop: info.stop,
+  };
+}

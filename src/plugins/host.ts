@@ -1,0 +1,125 @@
+// The in-process plugin host of one run: loads the [plugin:x] sections, gives each instance its
+// runner (bounded queue, time-boxed calls) and its context, subscribes it to the bus, and on
+// shutdown lets each flush within its deadline. Nothing a plugin does can throw into the daemon.
+import type { RawSection } from '../config/types.js';
+import type { LineConsumer } from '../daemon/event-sources.js';
+import { expandSubscription, type EventBus } from '../events/bus.js';
+import type { ConcreteEventName, Stream, SupervisorEvent } from '../events/types.js';
+import type { Logger } from '../logging/logger.js';
+import type { Supervisor } from '../process/supervisor.js';
+import type { PluginHandlers, PluginLogger } from './api.js';
+import { makeContext } from './context.js';
+import { loadPluginSection, pluginSections, type PluginInstanceSpec } from './loader.js';
+import { PluginRunner, timeBoxed } from './runner.js';
+
+const LOG_TYPES: Record<Stream, ConcreteEventName> = { stdout: 'PROCESS_LOG_STDOUT', stderr: 'PROCESS_LOG_STDERR' };
+
+export interface PluginHost {
+  /** feeds PROCESS_LOG to the plugins that asked for it, whatever the program's *_events_enabled */
+  readonly lineConsumer: LineConsumer;
+  readonly instances: ReadonlyMap<string, PluginRunner>;
+  /** stop accepting events; each plugin drains its queue and flushes within its flush_timeout */
+  close(): Promise<void>;
+}
+
+interface Instance {
+  spec: PluginInstanceSpec;
+  runner: PluginRunner;
+  log: PluginLogger;
+  handlers: PluginHandlers | null;
+  wantsLines: Record<Stream, boolean>;
+  unsubscribe: () => void;
+}
+
+export async function startPluginHost(options: { sections: readonly RawSection[]; supervisor: Supervisor; bus: EventBus; logger: Logger }): Promise<PluginHost> {
+  const { supervisor, bus, logger } = options;
+  const instances: Instance[] = [];
+  for (const section of pluginSections(options.sections)) {
+    let spec: PluginInstanceSpec;
+    try {
+      spec = await loadPluginSection(section);
+    } catch (err) {
+      logger.error(`plugin not started: ${(err as Error).message}`);
+      continue;
+    }
+    instances.push(startInstance(spec, supervisor, bus, logger));
+  }
+
+  const lineConsumer: LineConsumer = {
+    wants: (proc, stream) => instances.some((i) => i.wantsLines[stream] && matchesPrograms(i.spec.programs, proc.name, proc.group)),
+    deliver: (event) => {
+      for (const instance of instances) {
+        if (instance.wantsLines[event.channel] && matchesPrograms(instance.spec.programs, event.processname, event.groupname)) instance.runner.accept(event);
+      }
+    },
+  };
+
+  return {
+    lineConsumer,
+    instances: new Map(instances.map((i) => [i.spec.name, i.runner])),
+    async close() {
+      await Promise.all(instances.map((instance) => closeInstance(instance)));
+    },
+  };
+}
+
+function startInstance(spec: PluginInstanceSpec, supervisor: Supervisor, bus: EventBus, logger: Logger): Instance {
+  const prefix = `plugin ${spec.name}: `;
+  const log: PluginLogger = {
+    info: (m) => logger.info(prefix + m),
+    warn: (m) => logger.warn(prefix + m),
+    error: (m) => logger.error(prefix + m),
+  };
+  const runner = new PluginRunner({ name: spec.name, queueSize: spec.queueSize, callTimeoutMs: spec.callTimeoutMs, log });
+  const concrete = expandSubscription(spec.events);
+  // lines come through the line consumer (any program), not the bus (only *_events_enabled ones)
+  const wantsLines = { stdout: concrete.has(LOG_TYPES.stdout), stderr: concrete.has(LOG_TYPES.stderr) };
+  concrete.delete(LOG_TYPES.stdout);
+  concrete.delete(LOG_TYPES.stderr);
+  const unsubscribe = bus.subscribe(`plugin:${spec.name}`, concrete, (event) => {
+    if (matchesEvent(spec.programs, event)) runner.accept(event);
+  });
+  const instance: Instance = { spec, runner, log, handlers: null, wantsLines, unsubscribe };
+  const context = makeContext(spec.name, spec.options, log, supervisor);
+  timeBoxed(() => spec.definition.setup(context), spec.callTimeoutMs).then(
+    (handlers) => {
+      instance.handlers = handlers ?? {};
+      runner.start(instance.handlers);
+      log.info(`started (${spec.definition.name} ${spec.definition.version})`);
+    },
+    (err: unknown) => {
+      unsubscribe();
+      instance.wantsLines = { stdout: false, stderr: false };
+      void runner.drain();
+      log.error(`setup failed, plugin disabled: ${(err as Error)?.message ?? String(err)}`);
+    },
+  );
+  return instance;
+}
+
+async function closeInstance(instance: Instance): Promise<void> {
+  const { spec, runner, log } = instance;
+  instance.unsubscribe();
+  instance.wantsLines = { stdout: false, stderr: false };
+  try {
+    await timeBoxed(async () => {
+      await runner.drain();
+      await instance.handlers?.flush?.();
+    }, Math.max(1, spec.flushTimeoutMs));
+  } catch (err) {
+    log.error(`flush on shutdown ${(err as Error)?.message ?? String(err)} (${runner.queued} events not delivered)`);
+  }
+}
+
+/** programs= names a process, its group, or group:process. */
+export function matchesPrograms(programs: readonly string[] | null, processname: string, groupname: string): boolean {
+  if (programs === null) return true;
+  return programs.some((p) => p === processname || p === groupname || p === `${groupname}:${processname}` || p === `${groupname}:*`);
+}
+
+function matchesEvent(programs: readonly string[] | null, event: SupervisorEvent): boolean {
+  if (programs === null) return true;
+  if ('processname' in event) return matchesPrograms(programs, event.processname, event.groupname);
+  if ('groupname' in event) return programs.some((p) => p === event.groupname || p === `${event.groupname}:*`);
+  return true;
+}

@@ -1,0 +1,2 @@
+// `supervisor-ts/plugin`: the plugin API, and the runner that makes a plugin an [eventlistener:x].
+export * from './api.js';

@@ -1,0 +1,50 @@
+// Turns a section's raw key=value text into a plugin's typed options, against its schema.
+import type { OptionSpec, OptionsSchema, OptionValues } from './api.js';
+import { PluginConfigError } from './errors.js';
+
+const TRUE = new Set(['true', 'yes', 'on', '1']);
+const FALSE = new Set(['false', 'no', 'off', '0']);
+
+/** Parses `raw` (the plugin's own keys only); throws PluginConfigError naming `where` and the key. */
+export function parseOptions<S extends OptionsSchema>(schema: S, raw: Record<string, string>, where: string, pluginName: string): OptionValues<S> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) {
+    if (!(key in schema)) {
+      const accepted = Object.keys(schema).sort().join(', ') || '(none)';
+      throw new PluginConfigError(where, `unknown key '${key}' (${pluginName} accepts: ${accepted})`);
+    }
+  }
+  for (const [key, spec] of Object.entries(schema)) {
+    const text = raw[key];
+    if (text === undefined) {
+      if (spec.required) throw new PluginConfigError(where, `missing required key '${key}' (${spec.description})`);
+      out[key] = spec.default;
+      continue;
+    }
+    out[key] = parseValue(spec, text.trim(), (msg) => new PluginConfigError(where, `${key}=${text}: ${msg}`));
+  }
+  return out as OptionValues<S>;
+}
+
+function parseValue(spec: OptionSpec, text: string, fail: (msg: string) => Error): unknown {
+  switch (spec.type) {
+    case 'string':
+      if (spec.choices && !spec.choices.includes(text)) throw fail(`must be one of ${spec.choices.join(', ')}`);
+      return text;
+    case 'boolean':
+      if (TRUE.has(text.toLowerCase())) return true;
+      if (FALSE.has(text.toLowerCase())) return false;
+      throw fail('not a boolean (true or false)');
+    case 'list':
+      return text.split(/[\s,]+/).filter(Boolean);
+    case 'integer':
+    case 'number': {
+      const value = Number(text);
+      if (text === '' || !Number.isFinite(value)) throw fail('not a number');
+      if (spec.type === 'integer' && !Number.isInteger(value)) throw fail('not an integer');
+      if (spec.min !== undefined && value < spec.min) throw fail(`must be at least ${spec.min}`);
+      if (spec.max !== undefined && value > spec.max) throw fail(`must be at most ${spec.max}`);
+      return value;
+    }
+  }
+}

@@ -10,7 +10,6 @@ import type { EventBus, EventSerials } from '../events/bus.js';
 import { attachEventSources } from './event-sources.js';
 import { attachListenerPools } from './listener-pools.js';
 import { startPluginHost } from '../plugins/host.js';
-import { startPluginHost } from '../plugins/host.js';
 import { makeMainLogger } from './main-log.js';
 import { writePidfile, removeQuietly } from './pidfile.js';
 import type { DaemonSignal, SignalQueue } from './signals.js';

@@ -27,6 +27,8 @@ function aptInstall(packages) {
 
 const needed = [];
 if (!haveDebianPackage('/usr/bin/supervisord')) needed.push('supervisor');
+// the web tests drive Debian's chromium through playwright-core; no browser is ever downloaded
+if (!haveDebianPackage('/usr/bin/chromium')) needed.push('chromium');
 if (needed.length) aptInstall(needed);
 
 function findTests(dir) {

@@ -12,7 +12,8 @@ export interface ProcessView {
   /** epoch seconds: the server's clock, so the page computes uptime without trusting its own */
   now: number;
   description: string;
-  lastExit: { exitstatus: number; signal: string | null; expected: boolean; at: number } | null;
+  /** how the child last ended; stopRequested = it was stopped on purpose */
+  lastExit: { exitstatus: number; signal: string | null; expected: boolean; stopRequested: boolean; at: number } | null;
   hasStdoutLog: boolean;
   hasStderrLog: boolean;
 }
@@ -29,7 +30,7 @@ export function processView(proc: Subprocess): ProcessView {
     start: info.start,
     now: info.now,
     description: info.description,
-    lastExit: exit === null ? null : { exitstatus: exit.exitstatus, signal: exit.signal, expected: exit.expected, at: exit.at },
+    lastExit: exit === null ? null : { exitstatus: exit.exitstatus, signal: exit.signal, expected: exit.expected, stopRequested: exit.stopRequested, at: exit.at },
     hasStdoutLog: info.stdout_logfile !== '',
     hasStderrLog: info.stderr_logfile !== '',
   };

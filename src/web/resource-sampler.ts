@@ -78,6 +78,14 @@ export class ResourceSampler {
   private sample(): void {
     const at = Date.now();
     const values: Record<string, ResourceSample> = {};
+    const current = new Set(this.supervisor.processes().map((p) => `${p.group}:${p.name}`));
+    // a group removed at run time takes its samples with it
+    for (const namespec of this.samples.keys()) {
+      if (!current.has(namespec)) {
+        this.samples.delete(namespec);
+        this.lastCpu.delete(namespec);
+      }
+    }
     for (const proc of this.supervisor.processes()) {
       const namespec = `${proc.group}:${proc.name}`;
       const sample = this.read(namespec, proc.pid, at);

@@ -63,6 +63,26 @@ export interface ProcessSnapshot {
   /** epoch seconds of the last start and stop, 0 = never */
   start: number;
   stop: number;
+  /** how the last child ended, or null before any exit */
+  lastExit: ExitSnapshot | null;
+}
+
+/** How a child ended, as data (the core's exit record). */
+export interface ExitSnapshot {
+  pid: number;
+  /** the exit code, or -1 when killed by a signal */
+  exitstatus: number;
+  /** "SIGKILL" when killed by a signal, else null */
+  signal: string | null;
+  /** "exit status 3", "terminated by SIGKILL" */
+  description: string;
+  /** exitstatus is in the program's exitcodes */
+  expected: boolean;
+  /** died before startsecs elapsed */
+  tooQuickly: boolean;
+  /** epoch milliseconds */
+  at: number;
+  uptimeMs: number;
 }
 
 export interface PluginLogger {

@@ -1,5 +1,6 @@
 // The context a plugin gets: its options, a logger, and a narrow view of the supervisor
 // (snapshots and the four control calls), so plugins never hold the core's objects.
+import { describeExit } from '../process/exit-record.js';
 import { ProcessState } from '../process/states.js';
 import type { Subprocess } from '../process/subprocess.js';
 import type { Supervisor } from '../process/supervisor.js';
@@ -40,6 +41,7 @@ export function makeContext<O>(name: string, options: O, log: PluginLogger, supe
 
 function snapshot(proc: Subprocess): ProcessSnapshot {
   const info = proc.getInfo();
+  const exit = proc.lastExit;
   return {
     name: info.name,
     group: info.group,
@@ -50,5 +52,15 @@ function snapshot(proc: Subprocess): ProcessSnapshot {
     spawnerr: info.spawnerr,
     start: info.start,
     stop: info.stop,
+    lastExit: exit && {
+      pid: exit.pid,
+      exitstatus: exit.exitstatus,
+      signal: exit.signal,
+      description: describeExit(exit),
+      expected: exit.expected,
+      tooQuickly: exit.tooQuickly,
+      at: exit.at,
+      uptimeMs: exit.uptimeMs,
+    },
   };
 }

@@ -1,0 +1,45 @@
+// The two body templates: generic JSON (every field) and Slack-compatible ({ text }).
+import type { AlertKind } from './alerts.js';
+
+export interface Alert {
+  kind: AlertKind;
+  program: string;
+  group: string;
+  /** ISO 8601 */
+  time: string;
+  from_state: string;
+  state: string;
+  pid: number | null;
+  /** how the process last ended (null before any exit) */
+  exit: { exitstatus: number; signal: string | null; description: string; expected: boolean; too_quickly: boolean; uptime_ms: number } | null;
+  /** why it is not running, as `status` describes it ("Exited too quickly ...") */
+  status: string;
+  tries: number | null;
+  last_lines: string[];
+}
+
+export interface Batch {
+  host: string;
+  alerts: Alert[];
+  /** alerts held back by the per-program rate limit since the last batch, by program */
+  suppressed: Record<string, number>;
+}
+
+const TITLES: Record<AlertKind, string> = {
+  fatal: 'FATAL',
+  exited: 'exited unexpectedly',
+  backoff: 'BACKOFF',
+  flapping: 'flapping',
+  recovery: 'recovered',
+};
+
+export function renderBody(template: 'json' | 'slack', batch: Batch): string {
+  if (template === 'json') return JSON.stringify({ source: 'supervisor-ts', ...batch });
+  const parts = batch.alerts.map((a) => {
+    const exit = a.exit && a.kind !== 'recovery' ? ` (${a.exit.description}; ${a.status})` : '';
+    const lines = a.last_lines.length ? `\n\`\`\`\n${a.last_lines.join('\n')}\n\`\`\`` : '';
+    return `*${a.program}* ${TITLES[a.kind]} on ${batch.host}${exit}${lines}`;
+  });
+  for (const [program, count] of Object.entries(batch.suppressed)) parts.push(`_${count} more alerts for ${program} held back by the rate limit_`);
+  return JSON.stringify({ text: parts.join('\n') });
+}

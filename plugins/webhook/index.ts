@@ -61,19 +61,20 @@ export default definePlugin({
       sending = sending.then(() => post(body, options, log));
     };
 
-    const alert = (event: ProcessStateEvent, kind: Alert['kind']): void => {
+    const alert = async (event: ProcessStateEvent, kind: Alert['kind']): Promise<void> => {
       const key = `${event.groupname}:${event.processname}`;
       if (!withinRateLimit(key, event.time)) {
         suppressed[key] = (suppressed[key] ?? 0) + 1;
         return;
       }
-      pending.push(buildAlert(event, kind, processes.get(key), lastLines.get(key) ?? []));
+      const lines = [...(lastLines.get(key) ?? [])];
+      pending.push(buildAlert(event, kind, await processes.get(key), lines));
       if (options.batch_window === 0) sendBatch();
       else timer ??= setTimeout(sendBatch, options.batch_window * 1000);
     };
 
     return {
-      event(event) {
+      async event(event) {
         if (event.type === 'PROCESS_LOG_STDOUT' || event.type === 'PROCESS_LOG_STDERR') {
           if (options.log_lines === 0) return;
           const key = `${event.groupname}:${event.processname}`;
@@ -83,7 +84,7 @@ export default definePlugin({
         }
         if (!event.type.startsWith('PROCESS_STATE_')) return;
         const state = event as ProcessStateEvent;
-        for (const kind of detector.kinds(state)) alert(state, kind);
+        for (const kind of detector.kinds(state)) await alert(state, kind);
       },
       async flush() {
         sendBatch();
@@ -104,10 +105,10 @@ function buildAlert(event: ProcessStateEvent, kind: Alert['kind'], info: Process
     pid: event.pid ?? null,
     exit: info?.lastExit
       ? { exitstatus: info.lastExit.exitstatus, signal: info.lastExit.signal, description: info.lastExit.description, expected: info.lastExit.expected, too_quickly: info.lastExit.tooQuickly, uptime_ms: info.lastExit.uptimeMs }
-      : null,
+      : info ? { exitstatus: info.exitstatus, signal: null, description: `exit status ${info.exitstatus}`, expected: event.expected ?? null, too_quickly: null, uptime_ms: null } : null,
     status: info?.description ?? '',
     tries: event.tries ?? null,
-    last_lines: [...lines],
+    last_lines: lines,
   };
 }
 

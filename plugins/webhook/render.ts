@@ -11,7 +11,8 @@ export interface Alert {
   state: string;
   pid: number | null;
   /** how the process last ended (null before any exit) */
-  exit: { exitstatus: number; signal: string | null; description: string; expected: boolean; too_quickly: boolean; uptime_ms: number } | null;
+  /** as a listener only what getProcessInfo tells: expected, too_quickly and uptime_ms are null when unknown */
+  exit: { exitstatus: number; signal: string | null; description: string; expected: boolean | null; too_quickly: boolean | null; uptime_ms: number | null } | null;
   /** why it is not running, as `status` describes it ("Exited too quickly ...") */
   status: string;
   tries: number | null;

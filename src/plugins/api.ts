@@ -63,7 +63,7 @@ export interface ProcessSnapshot {
   /** epoch seconds of the last start and stop, 0 = never */
   start: number;
   stop: number;
-  /** how the last child ended, or null before any exit */
+  /** how the last child ended; null before any exit, and always as a listener (XML-RPC does not carry it) */
   lastExit: ExitSnapshot | null;
 }
 
@@ -91,10 +91,10 @@ export interface PluginLogger {
   error(message: string): void;
 }
 
-/** Read access to processes; namespecs as supervisorctl takes them (`name` or `group:name`). */
+/** Read access to processes; namespecs as supervisorctl takes them (`name` or `group:name`). Async: as a listener they are XML-RPC calls. */
 export interface ProcessReader {
-  list(): ProcessSnapshot[];
-  get(namespec: string): ProcessSnapshot | undefined;
+  list(): Promise<ProcessSnapshot[]>;
+  get(namespec: string): Promise<ProcessSnapshot | undefined>;
 }
 
 /** Control for plugins that act; each rejects with the supervisor's fault (BAD_NAME, NOT_RUNNING...). */

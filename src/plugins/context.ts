@@ -16,8 +16,8 @@ export function makeContext<O>(name: string, options: O, log: PluginLogger, supe
     options,
     log,
     processes: {
-      list: () => supervisor.processes().map(snapshot),
-      get: (namespec) => {
+      list: async () => supervisor.processes().map(snapshot),
+      get: async (namespec) => {
         try {
           const proc = find(namespec);
           return proc ? snapshot(proc) : undefined;

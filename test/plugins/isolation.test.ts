@@ -42,8 +42,8 @@ test('a throwing and a hanging plugin do not affect the child log file or the ot
   const baseline = await runWith('');
   const faulty = await runWith(
     `[plugin:throws]\nmodule=${fixture('throws.mjs')}\nevents=PROCESS_LOG,PROCESS_STATE\n\n` +
-      `[plugin:hangs]\nmodule=${fixture('hangs.mjs')}\nevents=PROCESS_LOG,PROCESS_STATE\ncall_timeout=0.2\nqueue_size=100\n`,
-    [/ERRO plugin throws: PROCESS_\w+ handler threw Error: this plugin always throws/, /ERRO plugin hangs: PROCESS_\w+ handler did not finish within 0\.2s, moving on/, /WARN plugin hangs: queue full \(100 events\): dropped the oldest event/],
+      `[plugin:hangs]\nmodule=${fixture('hangs.mjs')}\nevents=PROCESS_LOG,PROCESS_STATE\ncall_timeout=0.2\nqueue_size=10\n`,
+    [/ERRO plugin throws: PROCESS_\w+ handler threw Error: this plugin always throws/, /ERRO plugin hangs: PROCESS_\w+ handler did not finish within 0\.2s, moving on/, /WARN plugin hangs: queue full \(10 events\): dropped the oldest event/],
   );
   t.diagnostic(`delivery of ${LINES} lines: ${baseline.ms} ms alone, ${faulty.ms} ms beside the faulty plugins`);
   assert.equal(faulty.logLines, LINES, 'every line in the child log file');

@@ -68,6 +68,9 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
 
     const signals = new SignalQueue();
     signals.install();
+    // signal handlers do not keep Node's event loop alive: with no child, socket or timer left the
+    // daemon would simply end; one idle timer (no wake-ups worth counting) keeps it serving
+    const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     const bus = new EventBus();
     const serials = new EventSerials();
     let first = true;
@@ -108,6 +111,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
       // 4.2.5 exits 2 when the config became invalid before a reload
       config = load();
     }
+    clearInterval(keepAlive);
     signals.uninstall();
     process.exit(0);
   } catch (err) {

@@ -227,3 +227,16 @@ test('the main log rotates at logfile_maxbytes and keeps logfile_backups copies,
   const current = fs.readFileSync(path.join(dir, 'supervisord.log'), 'utf8');
   assert.match(current, /stopped: p_\d+/);
 });
+
+test('with nothing to run and no server, supervisord stays up and keeps answering signals', async (t) => {
+  const dir = makeTempDir();
+  const conf = writeConfig(dir, `[program:later]\ncommand=${FOREVER}\nautostart=false\n`);
+  const daemon = startDaemon(dir, ['-n', '-c', conf]);
+  t.after(() => daemon.stop());
+  await daemon.waitForLog(/supervisord started with pid/);
+  // regression: Node used to end the process (exit 13) once its event loop had nothing left
+  daemon.child.kill('SIGUSR2');
+  await daemon.waitForLog(/supervisord logreopen/);
+  daemon.child.kill('SIGTERM');
+  assert.equal((await daemon.exited).code, 0);
+});

@@ -15,6 +15,7 @@ import { EventBus, EventSerials } from '../events/bus.js';
 import { runOnce } from '../daemon/run.js';
 import { HttpServerStartError } from '../rpc/servers.js';
 import { MainLogOpenError } from '../daemon/main-log.js';
+import { PluginConfigError } from '../plugins/errors.js';
 import { COMPAT_VERSION } from '../version.js';
 
 const ROOT_WARNING =
@@ -99,12 +100,15 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         criticals,
         infos,
         daemonizing: inBackground && first,
+        firstRun: first,
         onReady: inBackground && first ? () => reportToParent({ ok: true }) : undefined,
         rereadConfig: () => loadConfig(configFile, { overrides: args.overrides }),
         bus,
         serials,
       }).catch((err: unknown) =>
-        err instanceof HttpServerStartError || err instanceof MainLogOpenError ? fail(err.message) : Promise.reject(err),
+        err instanceof HttpServerStartError || err instanceof MainLogOpenError || err instanceof PluginConfigError
+          ? fail(err.message)
+          : Promise.reject(err),
       );
       if (outcome === 'shutdown') break;
       first = false;

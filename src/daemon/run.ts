@@ -25,6 +25,8 @@ export interface RunContext {
   infos: string[];
   /** true in the background copy started without -n, on its first run */
   daemonizing: boolean;
+  /** the first run of this supervisord (not a reload): a bad [plugin:x] then stops the start */
+  firstRun: boolean;
   /** called once the run is up (pidfile written), for the foreground process waiting on us */
   onReady?: () => void;
   /** reads the config file again with the same command-line overrides (reread/update); throws ConfigError */
@@ -47,7 +49,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   // pools first: a pool must be subscribed when its own PROCESS_GROUP_ADDED is published
   const pools = attachListenerPools(supervisor, ctx.bus, ctx.serials, logger);
   // plugins load before the groups exist, so they see the first PROCESS_GROUP_ADDED too
-  const plugins = await startPluginHost({ sections: config.extraSections, supervisor, bus: ctx.bus, logger });
+  const plugins = await startPluginHost({ sections: config.extraSections, supervisor, bus: ctx.bus, logger, strict: ctx.firstRun });
   const detachEventSources = attachEventSources(supervisor, ctx.bus, [plugins.lineConsumer]);
   // an RPC shutdown/restart ends the run like the matching signal; answered first, acted on next tick
   let requestOutcome: (outcome: RunOutcome) => void = () => {};

@@ -1,6 +1,7 @@
 // The in-process plugin host of one run: loads the [plugin:x] sections, gives each instance its
 // runner (bounded queue, time-boxed calls) and its context, subscribes it to the bus, and on
 // shutdown lets each flush within its deadline. Nothing a plugin does can throw into the daemon.
+import { PluginConfigError } from './errors.js';
 import type { RawSection } from '../config/types.js';
 import type { LineConsumer } from '../daemon/event-sources.js';
 import { expandSubscription, type EventBus } from '../events/bus.js';
@@ -31,7 +32,17 @@ interface Instance {
   unsubscribe: () => void;
 }
 
-export async function startPluginHost(options: { sections: readonly RawSection[]; supervisor: Supervisor; bus: EventBus; logger: Logger }): Promise<PluginHost> {
+/**
+ * `strict` (supervisord's first run): a section that does not load is an error and nothing starts.
+ * On a reload it is logged and skipped instead, so a typo cannot stop every running program.
+ */
+export async function startPluginHost(options: {
+  sections: readonly RawSection[];
+  supervisor: Supervisor;
+  bus: EventBus;
+  logger: Logger;
+  strict: boolean;
+}): Promise<PluginHost> {
   const { supervisor, bus, logger } = options;
   const instances: Instance[] = [];
   for (const section of pluginSections(options.sections)) {
@@ -39,6 +50,7 @@ export async function startPluginHost(options: { sections: readonly RawSection[]
     try {
       spec = await loadPluginSection(section);
     } catch (err) {
+      if (options.strict) throw err instanceof PluginConfigError ? err : new PluginConfigError(`[${section.name}] in ${section.file}`, (err as Error).message);
       logger.error(`plugin not started: ${(err as Error).message}`);
       continue;
     }

@@ -2,7 +2,8 @@
 // stdout must hold only whole lines, each correctly prefixed, and every line of every program.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeTempDir, waitFor, writeConfig } from '../helpers/daemon.js';
+import { spawnSync } from 'node:child_process';
+import { SUPERVISORD_BIN, makeTempDir, waitFor, writeConfig } from '../helpers/daemon.js';
 import { fixture, MAIN_LOG_LINE, startWithStdout } from './helpers.js';
 
 const PROGRAMS = ['alpha', 'beta', 'gamma'];
@@ -68,17 +69,24 @@ test('json mode: one object per line with time, program, group, stream, pid, lin
   assert.equal(records[99]!.line, `one 99 ${'x'.repeat((99 * 37) % 300)}`);
 });
 
-test('a bad [plugin:x] key is a clear error in the main log; the daemon and other plugins run on', async () => {
+test('a bad [plugin:x] key stops the start with a clear error (exit 2); on a reload it is logged and skipped', async () => {
   const dir = makeTempDir('sv-plugin-badkey-');
-  const conf = writeConfig(
-    dir,
-    `[program:one]\ncommand=${process.execPath} ${fixture('spam-lines.mjs')} one 3\nstartsecs=0\nautorestart=false\n\n[plugin:bad]\nmodule=stdout-prefix\ncolour=always\n\n[plugin:good]\nmodule=stdout-prefix\n`,
-  );
+  const good = `[program:one]\ncommand=${process.execPath} ${fixture('spam-lines.mjs')} one 3\nstartsecs=0\nautorestart=false\n\n[plugin:good]\nmodule=stdout-prefix\n`;
+  const bad = `\n[plugin:bad]\nmodule=stdout-prefix\ncolour=always\n`;
+  const conf = writeConfig(dir, good + bad);
+  const refused = spawnSync(process.execPath, [SUPERVISORD_BIN, '-n', '-s', '-c', conf], { encoding: 'utf8', cwd: dir });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^Error: \[plugin:bad\] in .*supervisord\.conf: unknown key 'colour' \(stdout-prefix accepts: color, format, mode, output\)\n/);
+
+  writeConfig(dir, good);
   const daemon = startWithStdout(dir, ['-n', '-s', '-c', conf]);
   try {
-    const line = await daemon.waitForLog(/plugin not started: .*/);
-    assert.match(line, /\[plugin:bad\] in .*supervisord\.conf: unknown key 'colour' \(stdout-prefix accepts: color, format, mode, output\)/);
     await waitFor(() => daemon.stdout().includes('one | one 2 '), 10_000, 'the good plugin output');
+    writeConfig(dir, good + bad);
+    daemon.child.kill('SIGHUP');
+    const line = await daemon.waitForLog(/plugin not started: .*/);
+    assert.match(line, /\[plugin:bad\] in .*supervisord\.conf: unknown key 'colour'/);
+    await waitFor(() => (daemon.stdout().match(/one \| one 2 /g) ?? []).length === 2, 10_000, 'the good plugin runs on after the reload');
   } finally {
     await daemon.stop();
   }

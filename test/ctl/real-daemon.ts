@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from '../helpers/daemon.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,16 +21,7 @@ export interface CtlRun {
   code: number | null;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Runs a supervisorctl (ours or 4.2.5's) to completion with `stdin` as its input. */
 export function runCtl(which: 'ours' | 'real', args: string[], opts: { cwd: string; stdin?: string; timeoutMs?: number }): Promise<CtlRun> {

@@ -3,20 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
-import { REPO_ROOT, childPids, isAlive, waitFor } from '../helpers/daemon.js';
+import { REPO_ROOT, childPids, freePort, isAlive, waitFor } from '../helpers/daemon.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function get(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

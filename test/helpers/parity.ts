@@ -5,9 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
-import { makeTempDir, REPO_ROOT, SUPERVISORD_BIN } from './daemon.js';
+import { freePort, makeTempDir, REPO_ROOT, SUPERVISORD_BIN } from './daemon.js';
 
 export const REFERENCE_SUPERVISORD = '/usr/bin/supervisord';
 export const REFERENCE_SUPERVISORCTL = '/usr/bin/supervisorctl';
@@ -53,16 +52,7 @@ export interface CtlResult {
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function authLines(auth: { username: string; password: string } | undefined): string {
   return auth ? `username=${auth.username}\npassword=${auth.password}\n` : '';

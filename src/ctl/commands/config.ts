@@ -1,6 +1,7 @@
 // reread, avail, add, remove, update: config changes on the server (no up-check, as in 4.2.5).
 import { FAULT_CODES } from '../../process/faults.js';
-import type { Command, Controller } from '../controller.js';
+import type { Command } from '../controller.js';
+import { rejectArgs } from './reject-args.js';
 import { EXIT } from '../exit-status.js';
 import { availLine, type ConfigInfoRow } from '../format.js';
 import { RpcFault } from '../python-errors.js';
@@ -13,14 +14,6 @@ const ALREADY_ADDED = 90;
 const STILL_RUNNING = 91;
 
 type Changes = [added: string[], changed: string[], removed: string[]];
-
-function rejectArgs(ctl: Controller, command: Command, arg: string): boolean {
-  if (!arg) return false;
-  ctl.output(`Error: ${command.name} accepts no arguments`);
-  ctl.exitstatus = EXIT.GENERIC;
-  ctl.output(command.help!);
-  return true;
-}
 
 function isFault(err: unknown, code: number): err is RpcFault {
   return err instanceof RpcFault && err.faultCode === code;

@@ -1,17 +1,10 @@
 // shutdown, reload, version, open: the daemon itself and which daemon we talk to.
 import { FAULT_CODES } from '../../process/faults.js';
 import type { Command, Controller } from '../controller.js';
+import { rejectArgs } from './reject-args.js';
 import { EXIT } from '../exit-status.js';
 import { RpcFault, SocketError } from '../python-errors.js';
 import { status } from './status.js';
-
-function rejectArgs(ctl: Controller, command: Command, arg: string): boolean {
-  if (!arg) return false;
-  ctl.output(`Error: ${command.name} accepts no arguments`);
-  ctl.exitstatus = EXIT.GENERIC;
-  ctl.output(command.help!);
-  return true;
-}
 
 /** The shell asks first; anything not starting with y/Y cancels silently. */
 async function confirmed(ctl: Controller, question: string): Promise<boolean> {

@@ -49,8 +49,15 @@ test('the status page loads, shows state changes without reload, and its buttons
   // a marker that a reload would wipe out
   await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
+  // the stop answers once the process is STOPPED; from then the page has a second to show it
   await rpcCall(web.socket, 'supervisor.stopProcess', ['web']);
-  await waitForText(page, 'tr.process-row[data-namespec="web:web"] .state', 'STOPPED');
+  const stoppedAt = Date.now();
+  await page.waitForFunction(
+    () => document.querySelector('tr.process-row[data-namespec="web:web"] .state')?.textContent?.includes('STOPPED'),
+    undefined,
+    { timeout: 1000, polling: 'raf' },
+  );
+  console.log(`# the page showed STOPPED ${Date.now() - stoppedAt} ms after the state change`);
   await rpcCall(web.socket, 'supervisor.startProcess', ['web']);
   await waitForText(page, 'tr.process-row[data-namespec="web:web"] .state', 'RUNNING');
   assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true);

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Runs the benchmark scenarios against our supervisord and the real Supervisor 4.2.5, one after
+// the other on the same generated config, several repetitions each (alternating ours/theirs),
+// writes bench/results/latest.json and regenerates docs/benchmarks.md.
+//   node bench/run.mjs             all scenarios
+//   node bench/run.mjs rpc idle    only these (results merged into latest.json)
+//   BENCH_REPS=5                   repetitions for every scenario (default: per scenario)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { BENCH_DIR, DAEMONS, summarize } from './lib.mjs';
+import { writeReport } from './report.mjs';
+
+const ORDER = ['rpc', 'crashloop', 'idle', 'scale'];
+const available = ORDER.filter((n) => fs.existsSync(path.join(BENCH_DIR, 'scenarios', `${n}.mjs`)));
+const wanted = process.argv.slice(2);
+for (const w of wanted) {
+  if (!available.includes(w)) {
+    console.error(`unknown scenario ${w}; available: ${available.join(', ')}`);
+    process.exit(2);
+  }
+}
+const names = wanted.length ? wanted : available;
+
+const resultsFile = path.join(BENCH_DIR, 'results', 'latest.json');
+fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { scenarios: {} };
+
+function realVersion() {
+  try {
+    return execFileSync(DAEMONS[1].argv[0], ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+const machine = {
+  nproc: os.cpus().length,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+  kernel: `${os.type()} ${os.release()}`,
+  node: process.version,
+  supervisor: realVersion(),
+  date: new Date().toISOString(),
+};
+
+const results = { machine, scenarios: { ...previous.scenarios } };
+for (const name of names) {
+  const scenario = (await import(`./scenarios/${name}.mjs`)).default;
+  const n = Number(process.env.BENCH_REPS ?? scenario.defaultReps);
+  const raw = Object.fromEntries(DAEMONS.map((d) => [d.id, []]));
+  console.log(`== ${scenario.number}. ${scenario.title} (${n} repetitions)`);
+  for (let i = 0; i < n; i++) {
+    // alternate which daemon goes first so drift (thermal, caches) hits both alike
+    const order = i % 2 === 0 ? DAEMONS : [...DAEMONS].reverse();
+    for (const daemon of order) {
+      const t = Date.now();
+      const r = await scenario.once(daemon);
+      raw[daemon.id].push(r);
+      const shown = Object.entries(r).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`).join(' ');
+      console.log(`  [${i + 1}/${n}] ${daemon.id.padEnd(6)} ${shown}  (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    }
+  }
+  const summary = {};
+  for (const m of scenario.metrics) {
+    summary[m.key] = Object.fromEntries(DAEMONS.map((d) => [d.id, summarize(raw[d.id].map((r) => r[m.key]))]));
+  }
+  results.scenarios[name] = {
+    number: scenario.number,
+    title: scenario.title,
+    method: scenario.method,
+    notes: scenario.notes ?? '',
+    reps: n,
+    metrics: scenario.metrics,
+    summary,
+    machine,
+  };
+}
+fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
+const doc = writeReport(results);
+console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and ${path.relative(process.cwd(), doc)}`);

@@ -160,7 +160,16 @@ const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86_64/arm64
 export function procStatus(pid) {
   const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const get = (key) => Number(text.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))?.[1] ?? NaN);
-  return { voluntary: get('voluntary_ctxt_switches'), nonvoluntary: get('nonvoluntary_ctxt_switches'), rssKb: get('VmRSS') };
+  let allThreads = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const t = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      allThreads += Number(t.match(/^voluntary_ctxt_switches:\s+(\d+)/m)?.[1] ?? 0);
+    } catch {
+      /* thread gone */
+    }
+  }
+  return { voluntaryAllThreads: allThreads, voluntary: get('voluntary_ctxt_switches'), nonvoluntary: get('nonvoluntary_ctxt_switches'), rssKb: get('VmRSS') };
 }
 
 export function quantile(values, q) {
@@ -180,3 +189,14 @@ export function summarize(values) {
 }
 
 export const reps = (fallback) => Number(process.env.BENCH_REPS ?? fallback);
+
+/** Polls getAllProcessInfo every `everyMs` until `count` processes are RUNNING; returns the ms waited. */
+export async function waitAllRunning(rpc, count, { everyMs = 100, timeoutMs = 300_000 } = {}) {
+  const t0 = performance.now();
+  for (;;) {
+    const states = stateNames(await rpc.call('supervisor.getAllProcessInfo'));
+    if (states.filter((s) => s === 'RUNNING').length >= count) return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`not all RUNNING after ${timeoutMs} ms: ${states.join(',').slice(0, 300)}`);
+    await sleep(everyMs);
+  }
+}

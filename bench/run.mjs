@@ -57,13 +57,13 @@ for (const name of names) {
       const t = Date.now();
       const r = await scenario.once(daemon);
       raw[daemon.id].push(r);
-      const shown = Object.entries(r).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`).join(' ');
+      const shown = Object.entries(r).map(([k, v]) => `${k}=${[v].flat().map((x) => +x.toFixed(3)).join(',')}`).join(' ');
       console.log(`  [${i + 1}/${n}] ${daemon.id.padEnd(6)} ${shown}  (${((Date.now() - t) / 1000).toFixed(1)} s)`);
     }
   }
   const summary = {};
   for (const m of scenario.metrics) {
-    summary[m.key] = Object.fromEntries(DAEMONS.map((d) => [d.id, summarize(raw[d.id].map((r) => r[m.key]))]));
+    summary[m.key] = Object.fromEntries(DAEMONS.map((d) => [d.id, summarize(raw[d.id].flatMap((r) => [r[m.key]].flat()))]));
   }
   results.scenarios[name] = {
     number: scenario.number,

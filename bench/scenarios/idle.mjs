@@ -1,0 +1,60 @@
+// Scenario 6: 50 idle programs; what the daemon itself costs when nothing happens.
+import fs from 'node:fs';
+import { cpuMs, makeTempDir, procStatus, sleep, startDaemon, waitAllRunning, writeConfig } from '../lib.mjs';
+
+const PROGRAMS = 50;
+const WINDOW_S = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const SLICES = 3;
+const SETTLE_MS = 2000;
+
+export default {
+  name: 'idle',
+  number: 6,
+  title: `Idle: ${PROGRAMS} idle programs`,
+  method:
+    `${PROGRAMS} programs \`sleep infinity\` (default startsecs=1, output to NONE). Once all are RUNNING ` +
+    `(polled over RPC) and after ${SETTLE_MS / 1000} s more, nothing talks to the daemon for ${WINDOW_S} s, cut into ` +
+    `${SLICES} slices of ${WINDOW_S / SLICES} s; per slice, the daemon's CPU (utime+stime from /proc/PID/stat, 10 ms ` +
+    `ticks) scaled to 30 s, and its wakeups per second (voluntary_ctxt_switches from /proc/PID/status). ` +
+    `Figures are over the slices of all repetitions.`,
+  notes:
+    'CPU comes in 10 ms clock ticks, so a slice reads 0, 10, 20… ms; a figure of 0 means fewer than one tick in the slice. ' +
+    'CPU of /proc/PID/stat covers all the threads of the daemon; wakeups are summed over all its threads ' +
+    '(/proc/PID/task/*/status), which matters for Node (libuv and V8 threads), not for 4.2.5 (one thread).',
+  defaultReps: 1,
+  metrics: [
+    { key: 'cpuPer30s', label: 'daemon CPU per 30 s', unit: 'ms', better: 'lower', target: { text: '4.2.5 baseline: 16 ms' } },
+    { key: 'wakeups', label: 'wakeups/s (voluntary ctx switches)', unit: '/s', better: 'lower', target: { text: '4.2.5 baseline: 1/s' } },
+    { key: 'rssMiB', label: 'daemon RSS at the end', unit: 'MiB', better: 'lower' },
+  ],
+  async once(daemon) {
+    const dir = makeTempDir();
+    let body = '';
+    for (let i = 0; i < PROGRAMS; i++) {
+      body += `[program:idle${i}]\ncommand=sleep infinity\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n`;
+    }
+    const conf = writeConfig(dir, body, 'minfds=4096');
+    const d = await startDaemon(daemon, dir, conf);
+    try {
+      await waitAllRunning(d.rpc, PROGRAMS);
+      d.rpc.close(); // no open connection during the window
+      await sleep(SETTLE_MS);
+      const cpu = [];
+      const wakeups = [];
+      const sliceMs = (WINDOW_S * 1000) / SLICES;
+      for (let i = 0; i < SLICES; i++) {
+        const c0 = cpuMs(d.pid);
+        const s0 = procStatus(d.pid);
+        const t0 = performance.now();
+        await sleep(sliceMs);
+        const dt = performance.now() - t0;
+        cpu.push(((cpuMs(d.pid) - c0) * 30_000) / dt);
+        wakeups.push(((procStatus(d.pid).voluntaryAllThreads - s0.voluntaryAllThreads) * 1000) / dt);
+      }
+      return { cpuPer30s: cpu, wakeups, rssMiB: procStatus(d.pid).rssKb / 1024 };
+    } finally {
+      await d.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

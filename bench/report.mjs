@@ -6,16 +6,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, REPO_ROOT } from './lib.mjs';
 
-const fmt = (v) => {
+const fmt = (v, unit = '') => {
   if (!Number.isFinite(v)) return '–';
   const a = Math.abs(v);
-  if (a >= 1000) return (v / 1000).toFixed(a >= 100000 ? 0 : 1) + ' k';
+  if (a >= 1000 && (unit === '/s' || unit === '')) return (v / 1000).toFixed(a >= 100000 ? 0 : 1) + ' k';
   if (a >= 100) return v.toFixed(0);
   if (a >= 10) return v.toFixed(1);
   if (a >= 1) return v.toFixed(2);
   return v.toFixed(3);
 };
-const cell = (s, unit) => `${fmt(s.median)}${unit === '/s' ? '' : ' ' + unit} (${fmt(s.min)}–${fmt(s.max)})`;
+const cell = (s, unit) => `${fmt(s.median, unit)}${unit === '/s' || unit === '' ? '' : ' ' + unit} (${fmt(s.min, unit)}–${fmt(s.max, unit)})`;
 
 function verdict(metric, ours, theirs) {
   const t = metric.target;
@@ -26,7 +26,7 @@ function verdict(metric, ours, theirs) {
     return `${ok ? 'met' : 'missed'} (target ${metric.better === 'higher' ? '≥' : '≤ 1/'}${t.ratio}×)`;
   }
   if (t.max !== undefined) return `${ours.median <= t.max ? 'met' : 'missed'} (target ≤ ${t.max} ${metric.unit})`;
-  if (t.min !== undefined) return `${ours.median >= t.min ? 'met' : 'missed'} (target ≥ ${t.min} ${metric.unit})`;
+  if (t.min !== undefined) return `${ours.median >= t.min ? 'met' : 'missed'} (target ≥ ${t.min}${metric.unit === '/s' ? '/s' : ' ' + metric.unit}${t.text ? ', ' + t.text : ''})`;
   return t.text ?? '';
 }
 
@@ -61,14 +61,14 @@ export function renderReport(results) {
   for (const [name, s] of ordered) {
     lines.push(`## ${s.number}. ${s.title} (\`${name}\`)`, '', s.method, '');
     if (s.machine && s.machine.date !== m.date) lines.push(`_(from an earlier run, ${s.machine.date.slice(0, 16).replace('T', ' ')} UTC)_`, '');
-    lines.push(`${s.reps} repetitions per daemon.`, '');
+    lines.push(`${s.reps} repetition${s.reps === 1 ? '' : 's'} per daemon.`, '');
     lines.push('| figure | supervisor-ts | 4.2.5 | ours / 4.2.5 | target |', '|---|---|---|---|---|');
     for (const metric of s.metrics) {
       const ours = s.summary[metric.key].ours;
       const theirs = s.summary[metric.key].theirs;
       const ratio = ours.median / theirs.median;
       lines.push(
-        `| ${metric.label}${metric.better === 'higher' ? ' ↑' : metric.better === 'lower' ? ' ↓' : ''} | ${cell(ours, metric.unit)} | ${cell(theirs, metric.unit)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) + '×' : '–'} | ${verdict(metric, ours, theirs)} |`,
+        `| ${metric.label}${metric.better === 'higher' ? ' ↑' : metric.better === 'lower' ? ' ↓' : ''} | ${cell(ours, metric.unit)} | ${cell(theirs, metric.unit)} | ${Number.isFinite(ratio) ? (ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2)) + '×' : '–'} | ${verdict(metric, ours, theirs)} |`,
       );
     }
     lines.push('');

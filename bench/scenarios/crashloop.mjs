@@ -24,7 +24,7 @@ export default {
     'dispatches on its one-second select() poll, which bounds both its latency and its restart rate.',
   defaultReps: 2,
   metrics: [
-    { key: 'restartsPerSec', label: 'restarts/s', unit: '/s', better: 'higher', target: { text: 'limited by the child\'s run time (~15/s)' } },
+    { key: 'restartsPerSec', label: 'restarts/s', unit: '/s', better: 'higher', target: { min: 10, text: 'i.e. limited by the child\'s ~60 ms run time' } },
     { key: 'p50', label: 'exit → EXITED event, p50', unit: 'ms', better: 'lower', target: { max: 10 } },
     { key: 'p90', label: 'exit → EXITED event, p90', unit: 'ms', better: 'lower' },
     { key: 'max', label: 'exit → EXITED event, max', unit: 'ms', better: 'lower' },

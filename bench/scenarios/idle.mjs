@@ -15,16 +15,18 @@ export default {
     `${PROGRAMS} programs \`sleep infinity\` (default startsecs=1, output to NONE). Once all are RUNNING ` +
     `(polled over RPC) and after ${SETTLE_MS / 1000} s more, nothing talks to the daemon for ${WINDOW_S} s, cut into ` +
     `${SLICES} slices of ${WINDOW_S / SLICES} s; per slice, the daemon's CPU (utime+stime from /proc/PID/stat, 10 ms ` +
-    `ticks) scaled to 30 s, and its wakeups per second (voluntary_ctxt_switches from /proc/PID/status). ` +
-    `Figures are over the slices of all repetitions.`,
+    `ticks) scaled to 30 s, and its wakeups per second (voluntary_ctxt_switches summed over /proc/PID/task/*/status). ` +
+    `The whole-window figures are the honest totals; the per-slice ones show whether the cost is steady or bursty.`,
   notes:
     'CPU comes in 10 ms clock ticks, so a slice reads 0, 10, 20… ms; a figure of 0 means fewer than one tick in the slice. ' +
     'CPU of /proc/PID/stat covers all the threads of the daemon; wakeups are summed over all its threads ' +
     '(/proc/PID/task/*/status), which matters for Node (libuv and V8 threads), not for 4.2.5 (one thread).',
   defaultReps: 1,
   metrics: [
-    { key: 'cpuPer30s', label: 'daemon CPU per 30 s', unit: 'ms', better: 'lower', target: { text: '4.2.5 baseline: 16 ms' } },
-    { key: 'wakeups', label: 'wakeups/s (voluntary ctx switches)', unit: '/s', better: 'lower', target: { text: '4.2.5 baseline: 1/s' } },
+    { key: 'cpuWindow', label: `daemon CPU over the whole ${WINDOW_S} s, per 30 s`, unit: 'ms', better: 'lower', target: { text: '4.2.5 baseline: 16 ms' } },
+    { key: 'wakeupsWindow', label: `wakeups/s over the whole ${WINDOW_S} s`, unit: '/s', better: 'lower', target: { text: '4.2.5 baseline: 1/s' } },
+    { key: 'cpuPer30s', label: `daemon CPU per 30 s, per ${WINDOW_S / SLICES} s slice`, unit: 'ms', better: 'lower' },
+    { key: 'wakeups', label: `wakeups/s, per ${WINDOW_S / SLICES} s slice`, unit: '/s', better: 'lower' },
     { key: 'rssMiB', label: 'daemon RSS at the end', unit: 'MiB', better: 'lower' },
   ],
   async once(daemon) {
@@ -42,6 +44,9 @@ export default {
       const cpu = [];
       const wakeups = [];
       const sliceMs = (WINDOW_S * 1000) / SLICES;
+      const cAll = cpuMs(d.pid);
+      const sAll = procStatus(d.pid).voluntaryAllThreads;
+      const tAll = performance.now();
       for (let i = 0; i < SLICES; i++) {
         const c0 = cpuMs(d.pid);
         const s0 = procStatus(d.pid);
@@ -51,7 +56,10 @@ export default {
         cpu.push(((cpuMs(d.pid) - c0) * 30_000) / dt);
         wakeups.push(((procStatus(d.pid).voluntaryAllThreads - s0.voluntaryAllThreads) * 1000) / dt);
       }
-      return { cpuPer30s: cpu, wakeups, rssMiB: procStatus(d.pid).rssKb / 1024 };
+      const dtAll = performance.now() - tAll;
+      const cpuWindow = ((cpuMs(d.pid) - cAll) * 30_000) / dtAll;
+      const wakeupsWindow = ((procStatus(d.pid).voluntaryAllThreads - sAll) * 1000) / dtAll;
+      return { cpuWindow, wakeupsWindow, cpuPer30s: cpu, wakeups, rssMiB: procStatus(d.pid).rssKb / 1024 };
     } finally {
       await d.stop();
       fs.rmSync(dir, { recursive: true, force: true });

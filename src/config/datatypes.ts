@@ -63,7 +63,7 @@ export function octalType(value: string): number {
 }
 
 /** Python's signal module on Linux: every SIG* attribute, including aliases and SIG_DFL-style handlers. */
-const SIGNAL_ATTRIBUTES: Record<string, number> = {
+export const SIGNAL_ATTRIBUTES: Record<string, number> = {
   SIGABRT: 6, SIGALRM: 14, SIGBUS: 7, SIGCHLD: 17, SIGCLD: 17, SIGCONT: 18, SIGFPE: 8, SIGHUP: 1,
   SIGILL: 4, SIGINT: 2, SIGIO: 29, SIGIOT: 6, SIGKILL: 9, SIGPIPE: 13, SIGPOLL: 29, SIGPROF: 27,
   SIGPWR: 30, SIGQUIT: 3, SIGRTMAX: 64, SIGRTMIN: 34, SIGSEGV: 11, SIGSTKFLT: 16, SIGSTOP: 19,

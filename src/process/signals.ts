@@ -1,11 +1,12 @@
 // Linux signal numbers and names as Python's signal module (and so 4.2.5's signame) knows them.
+import { SIGNAL_ATTRIBUTES } from '../config/datatypes.js';
 
-const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
-  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, IOT: 6, BUS: 7, FPE: 8, KILL: 9,
-  USR1: 10, SEGV: 11, USR2: 12, PIPE: 13, ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CLD: 17,
-  CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23, XCPU: 24, XFSZ: 25, VTALRM: 26,
-  PROF: 27, WINCH: 28, IO: 29, POLL: 29, PWR: 30, SYS: 31, RTMIN: 34, RTMAX: 64,
-};
+// One table of numbers for the whole project (the config's, Python's signal module), by bare name.
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(SIGNAL_ATTRIBUTES)
+    .filter(([name]) => name.startsWith('SIG') && !name.startsWith('SIG_'))
+    .map(([name, number]) => [name.slice(3), number]),
+);
 
 // The name 4.2.5 prints for each number: where Python has aliases, the one its dict kept last.
 const CANONICAL_NAMES: ReadonlyMap<number, string> = new Map([

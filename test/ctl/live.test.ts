@@ -159,7 +159,7 @@ describe('supervisorctl live sessions against the real supervisord', { concurren
   test('the shell on a terminal: tab completion of commands and names, history file, Ctrl-C at the prompt', async () => {
     const history = path.join(daemon.dir, 'history');
     fs.writeFileSync(history, 'pid\n');
-    const s = session('script', ['-qfec', `${process.execPath} ${OUR_CTL} -c ${daemon.conf} -r ${history}`, '/dev/null']);
+    const s = session('script', ['-qfec', `exec ${process.execPath} ${OUR_CTL} -c ${daemon.conf} -r ${history}`, '/dev/null']);
     await s.waitFor('supervisor> ');
     s.write('vers\t');
     await s.waitFor('version ');

@@ -20,8 +20,9 @@ function get(port: number): Promise<string> {
 test('quickstart: programs run and log to the terminal; Ctrl-C stops them all and supervisord exits 0', async (t) => {
   const port = await freePort();
   const conf = path.join(REPO_ROOT, 'examples', 'quickstart', 'supervisord.conf');
-  // `script` gives supervisord a real terminal; writing ^C to it is what pressing Ctrl-C does
-  const term = spawn('script', ['-qfec', `${process.execPath} bin/supervisord.js -n -c ${conf}`, '/dev/null'], {
+  // `script` gives supervisord a real terminal; writing ^C to it is what pressing Ctrl-C does.
+  // `exec` so that no shell sits between: dash (CI's /bin/sh) would itself die of the SIGINT.
+  const term = spawn('script', ['-qfec', `exec ${process.execPath} bin/supervisord.js -n -c ${conf}`, '/dev/null'], {
     cwd: REPO_ROOT,
     env: { ...process.env, QUICKSTART_PORT: String(port) },
     stdio: ['pipe', 'pipe', 'pipe'],

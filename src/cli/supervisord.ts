@@ -13,6 +13,8 @@ import { isDaemonChild, runDetachedCopy, reportToParent } from '../daemon/daemon
 import { SignalQueue } from '../daemon/signals.js';
 import { EventBus, EventSerials } from '../events/bus.js';
 import { runOnce } from '../daemon/run.js';
+import { OrphanReaper } from '../daemon/orphan-reaper.js';
+import { ESSENTIAL_EXIT_STATUS } from '../daemon/essential-programs.js';
 import { HttpServerStartError } from '../rpc/servers.js';
 import { MainLogOpenError } from '../daemon/main-log.js';
 import { PluginConfigError } from '../plugins/errors.js';
@@ -67,6 +69,8 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     // Without -n the foreground process only validates; the background copy does the work.
     if (!config.supervisord.nodaemon && !inBackground) await runDetachedCopy();
 
+    // before the first spawn: the reaper must know every pid that Node itself will wait for
+    const reaper = await OrphanReaper.start();
     const signals = new SignalQueue();
     signals.install();
     // signal handlers do not keep Node's event loop alive: with no child, socket or timer left the
@@ -75,9 +79,14 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     const bus = new EventBus();
     const serials = new EventSerials();
     let first = true;
+    let exitStatus = 0;
     for (;;) {
       const criticals: string[] = [];
       const infos: string[] = [];
+      if (process.pid === 1) {
+        if (typeof reaper === 'string') criticals.push(`running as PID 1 but orphaned processes cannot be reaped: ${reaper}; run supervisord under an init (e.g. docker run --init)`);
+        else if (first) infos.push('running as PID 1: orphaned processes are reaped');
+      }
       const { uid, gid, user } = config.supervisord;
       if (uid === null) {
         if (process.getuid!() === 0) criticals.push(ROOT_WARNING);
@@ -105,19 +114,22 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         rereadConfig: () => loadConfig(configFile, { overrides: args.overrides }),
         bus,
         serials,
+        reaper: typeof reaper === 'string' ? null : reaper,
       }).catch((err: unknown) =>
         err instanceof HttpServerStartError || err instanceof MainLogOpenError || err instanceof PluginConfigError
           ? fail(err.message)
           : Promise.reject(err),
       );
-      if (outcome === 'shutdown') break;
+      if (outcome === 'essential-failed') exitStatus = ESSENTIAL_EXIT_STATUS;
+      if (outcome !== 'restart') break;
       first = false;
       // 4.2.5 exits 2 when the config became invalid before a reload
       config = load();
     }
     clearInterval(keepAlive);
     signals.uninstall();
-    process.exit(0);
+    if (typeof reaper !== 'string') reaper.stop();
+    process.exit(exitStatus);
   } catch (err) {
     if (err instanceof Exit) process.exit(err.code);
     throw err;

@@ -133,6 +133,7 @@ const PROGRAM: KeySpec[] = [
   { key: 'stdout_logfile_compress', type: 'boolean', default: 'false', expansion: 'none', doc: 'beyond 4.2.5: gzip rotated stdout logs (name.1.gz)' },
   { key: 'stderr_logfile_compress', type: 'boolean', default: 'false', expansion: 'none', doc: 'beyond 4.2.5: gzip rotated stderr logs (name.1.gz)' },
   { key: 'log_line_maxbytes', type: 'byte_size', default: '16KB', expansion: 'none', doc: 'beyond 4.2.5: longer output lines are cut for line consumers' },
+  { key: 'essential', type: 'boolean', default: 'false', expansion: 'none', doc: 'beyond 4.2.5: when it goes FATAL or exits for good, stop everything and exit 1' },
   { key: 'environment', type: 'environment', default: '', expansion: 'process', doc: 'KEY="value",... for this program' },
   { key: 'directory', type: 'string', default: null, expansion: 'process', doc: 'chdir here before exec (checked at spawn)' },
   { key: 'umask', type: 'octal', default: null, expansion: 'program', doc: 'umask of the process; unset = inherit' },

@@ -13,8 +13,11 @@ import { startPluginHost } from '../plugins/host.js';
 import { makeMainLogger } from './main-log.js';
 import { writePidfile, removeQuietly } from './pidfile.js';
 import type { DaemonSignal, SignalQueue } from './signals.js';
+import type { OrphanReaper } from './orphan-reaper.js';
+import { watchEssentialPrograms } from './essential-programs.js';
 
-export type RunOutcome = 'shutdown' | 'restart';
+/** essential-failed: an essential program failed; the daemon stops everything and exits non-zero */
+export type RunOutcome = 'shutdown' | 'restart' | 'essential-failed';
 
 export interface RunContext {
   config: Config;
@@ -34,6 +37,8 @@ export interface RunContext {
   /** the event bus and serials live as long as the daemon: serials continue across reloads, as in 4.2.5 */
   bus: EventBus;
   serials: EventSerials;
+  /** waits for the children Node did not spawn (orphans re-parented to us as PID 1); null if unavailable */
+  reaper: OrphanReaper | null;
 }
 
 export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
@@ -43,6 +48,8 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   for (const msg of ctx.criticals) logger.critical(msg);
   for (const msg of config.warnings) logger.warn(msg);
   for (const msg of [...config.infos, ...ctx.infos]) logger.info(msg);
+  // 4.2.5's line for a child it did not start
+  ctx.reaper?.setListener(({ pid, how }) => logger.info(`reaped unknown pid ${pid} (${how})`));
 
   const supervisor = new Supervisor({ config, logger });
   ctx.bus.reportErrorsTo((name, err) => logger.error(`event subscriber ${name} failed: ${(err as Error).stack ?? String(err)}`));
@@ -68,6 +75,11 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     onRemoteCommunication: (type, data) => ctx.bus.publish({ type: 'REMOTE_COMMUNICATION', time: Date.now(), commtype: type, data }),
   }, { web });
 
+  const detachEssentials = watchEssentialPrograms(supervisor, (reason) => {
+    logger.critical(`${reason}: shutting down`);
+    requestOutcome('essential-failed');
+  });
+
   if (ctx.daemonizing) daemonizeInPlace(settings.directory, settings.umask, logger);
   let pidfileWritten = writePidfile(settings.pidfile);
   if (pidfileWritten) logger.info(`supervisord started with pid ${process.pid}`);
@@ -87,6 +99,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     outcome = await stopEverything(supervisor, logger, ctx.signals, outcome);
   } finally {
     ctx.signals.setHandler(null);
+    detachEssentials();
     detachEventSources();
     // after the children stopped, so their last lines and states reach the plugins
     await plugins.close();
@@ -95,6 +108,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     web.close();
     await rpc.close();
     if (pidfileWritten) removeQuietly(settings.pidfile);
+    ctx.reaper?.setListener(null);
     logger.close();
   }
   return outcome;
@@ -130,13 +144,14 @@ async function stopEverything(
   let outcome = requested;
   signals.setHandler((sig) => {
     if (sig === 'SIGHUP') {
-      if (outcome === 'shutdown') logger.warn(`ignored ${sig} indicating restart request (shutdown in progress)`);
+      if (outcome !== 'restart') logger.warn(`ignored ${sig} indicating restart request (shutdown in progress)`);
       else logger.warn(`received ${sig} indicating restart request`);
     } else if (sig === 'SIGUSR2') {
       handleSignal(sig, supervisor, logger);
     } else {
       logger.warn(`received ${sig} indicating exit request`);
-      outcome = 'shutdown';
+      // still a failure for the orchestrator when an essential program started the stop
+      if (outcome === 'restart') outcome = 'shutdown';
       void supervisor.shutdown();
     }
   });

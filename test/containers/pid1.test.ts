@@ -62,7 +62,7 @@ ${polite('second', 20)}
 ${polite('third', 30)}
 [program:stubborn]
 ; ignores SIGTERM: stopped with SIGKILL after its stopwaitsecs
-command=python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)'
+command=/usr/bin/python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)'
 priority=40
 stopwaitsecs=2
 startsecs=1

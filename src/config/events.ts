@@ -28,6 +28,10 @@ export const EVENT_TYPE_PARENT = {
   PROCESS_GROUP: 'EVENT',
   PROCESS_GROUP_ADDED: 'PROCESS_GROUP',
   PROCESS_GROUP_REMOVED: 'PROCESS_GROUP',
+  // beyond 4.2.5: health check verdicts (docs/operations.md); 4.2.5 refuses these names in events=
+  PROCESS_HEALTH: 'EVENT',
+  PROCESS_HEALTH_HEALTHY: 'PROCESS_HEALTH',
+  PROCESS_HEALTH_UNHEALTHY: 'PROCESS_HEALTH',
 } as const;
 
 export type EventTypeName = keyof typeof EVENT_TYPE_PARENT;

@@ -1,6 +1,7 @@
 // Process groups from [group:x], [program:x], [eventlistener:x] and [fcgi-program:x], built in
 // 4.2.5's order (process_groups_from_parser and _processes_from_section) so that the first error
 // 4.2.5 would report is the one we report.
+import { readProgramExtensions } from './program-extensions.js';
 import { inSectionSuffix, machineCheck, saneget, type LoadContext } from './context.js';
 import {
   autoRestart,
@@ -287,6 +288,7 @@ function buildProcesses(ctx: LoadContext, section: string, groupName: string): P
       // never create an stderr logfile when redirected
       logs.stderr.logfile = null;
     }
+    const raw = Object.fromEntries(ctx.parser.items(section));
     const command = saneget(ctx, section, 'command', null, expansions);
     if (command === null) throw new PyValueError(`program section ${section} does not specify a command`);
 
@@ -324,7 +326,8 @@ function buildProcesses(ctx: LoadContext, section: string, groupName: string): P
       stderr_capture_maxbytes: stderrCaptureMaxbytes,
       stderr_events_enabled: stderrEvents,
       stderr_syslog: logs.stderr.syslog,
-      raw: Object.fromEntries(ctx.parser.items(section)),
+      raw,
+      extensions: readProgramExtensions(section, raw, (value, key) => expand(value, expansions, key)),
     });
   }
   return processes.sort(byPriorityThenName);

@@ -31,7 +31,7 @@ import { pluginsFromParser } from './plugins.js';
 import { PyValueError, pyInt, pyRepr, type PyValue } from './python.js';
 import { keySpec, sectionKind } from './schema.js';
 import { readOutputSettings } from '../output/output-settings.js';
-import { readProgramExtensions } from './program-extensions.js';
+import { checkDependencies } from './dependencies.js';
 import { readPoolSettings } from '../listeners/pool-settings.js';
 import { childServerUrl, serverConfigsFromParser } from './servers.js';
 import type { Config, ConfigRejection, CtlLoadResult, LoadOptions, RawSection, SupervisordSettings } from './types.js';
@@ -262,12 +262,10 @@ function load(file: string, opts: LoaderOptions, ctx: LoadContext): Config {
   for (const group of groups) {
     for (const proc of group.processes) proc.environment = { ...supervisord.environment, ...proc.environment };
     // keys beyond 4.2.5 are checked here so that a bad value is a config error, not a spawn failure
-    for (const proc of group.processes) {
-      readOutputSettings(proc);
-      readProgramExtensions(proc);
-    }
+    for (const proc of group.processes) readOutputSettings(proc);
     if (group.type === 'eventlistener') readPoolSettings(group);
   }
+  checkDependencies(groups);
   const { inet, unix } = serverConfigsFromParser(ctx);
 
   if (supervisord.user !== null) {

@@ -1,6 +1,7 @@
 // The typed, validated, fully expanded meaning of a supervisord.conf.
 // Field names are the config keys themselves (snake_case), so one name means the same thing in
 // the file, in this type, in the dump JSON and in 4.2.5's documentation.
+import type { ProgramExtensions } from './program-extensions.js';
 
 export type LogLevelName = 'critical' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'blather';
 
@@ -77,6 +78,8 @@ export interface ProcessConfig {
    * features beyond 4.2.5 can read their own keys without a schema change here.
    */
   raw: Record<string, string>;
+  /** the keys beyond 4.2.5 that change how the program runs (essential, restart policy, depends_on, health check) */
+  extensions: ProgramExtensions;
 }
 
 export type GroupType = 'process' | 'eventlistener' | 'fcgi';

@@ -2,7 +2,6 @@
 // or exits for good, supervisord stops everything and exits non-zero and the orchestrator
 // restarts the container. "For good" means no automatic restart follows the exit; a stop asked for
 // by an operator (STOPPED) is not a failure.
-import { readProgramExtensions } from '../config/program-extensions.js';
 import type { ProcessConfig } from '../config/types.js';
 import { describeExit } from '../process/exit-record.js';
 import { ProcessState, SupervisorState } from '../process/states.js';
@@ -14,7 +13,7 @@ export const ESSENTIAL_EXIT_STATUS = 1;
 
 /** Why an essential program ends the run, as the main log says it; null when it does not. */
 export function essentialFailure(change: StateChange, config: ProcessConfig): string | null {
-  if (!readProgramExtensions(config).essential) return null;
+  if (!config.extensions.essential) return null;
   const name = change.group === change.process ? change.process : `${change.group}:${change.process}`;
   if (change.to === ProcessState.FATAL) return `essential program '${name}' entered FATAL state`;
   if (change.to !== ProcessState.EXITED) return null;

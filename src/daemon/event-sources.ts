@@ -50,6 +50,19 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineCo
     });
   });
 
+  on(supervisor, 'process-health', (change: { process: string; group: string; pid: number; from: string; to: string; failures: number; detail: string; at: number }) => {
+    bus.publish({
+      type: change.to === 'healthy' ? 'PROCESS_HEALTH_HEALTHY' : 'PROCESS_HEALTH_UNHEALTHY',
+      time: change.at,
+      processname: change.process,
+      groupname: change.group,
+      pid: change.pid,
+      from_state: change.from === 'healthy' ? 'HEALTHY' : change.from === 'unhealthy' ? 'UNHEALTHY' : 'UNKNOWN',
+      failures: change.failures,
+      detail: change.detail,
+    });
+  });
+
   function attachOutput(proc: Subprocess, groupname: string): void {
     const enabled: Record<Stream, boolean> = { stdout: proc.config.stdout_events_enabled, stderr: proc.config.stderr_events_enabled };
     // an eventlistener's stdout is its protocol channel: never PROCESS_LOG (4.2.5 too)

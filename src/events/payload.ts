@@ -57,6 +57,10 @@ export function renderPayload(event: SupervisorEvent): string {
     case 'TICK_60':
     case 'TICK_3600':
       return `when:${event.when}`;
+    case 'PROCESS_HEALTH_HEALTHY':
+    case 'PROCESS_HEALTH_UNHEALTHY':
+      // tokens as PROCESS_STATE's, then the check's own words on the next line, as PROCESS_LOG's data
+      return `${stateBase(event)} pid:${event.pid} failures:${event.failures}\n${event.detail.replace(/\n/g, ' ')}\n`;
     case 'PROCESS_GROUP_ADDED':
     case 'PROCESS_GROUP_REMOVED':
       // the one token set 4.2.5 ends with a newline

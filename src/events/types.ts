@@ -65,6 +65,19 @@ export interface ProcessGroupEvent extends EventBase {
   groupname: string;
 }
 
+/** Beyond 4.2.5: a health check's verdict changed; UNHEALTHY is followed by a restart. */
+export interface ProcessHealthEvent extends EventBase {
+  type: 'PROCESS_HEALTH_HEALTHY' | 'PROCESS_HEALTH_UNHEALTHY';
+  processname: string;
+  groupname: string;
+  pid: number;
+  from_state: 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';
+  /** failures in a row (UNHEALTHY), 0 for HEALTHY */
+  failures: number;
+  /** what the last check saw, e.g. "HTTP 500" */
+  detail: string;
+}
+
 export type SupervisorEvent =
   | ProcessStateEvent
   | ProcessLogEvent
@@ -72,7 +85,8 @@ export type SupervisorEvent =
   | RemoteCommunicationEvent
   | SupervisorStateChangeEvent
   | TickEvent
-  | ProcessGroupEvent;
+  | ProcessGroupEvent
+  | ProcessHealthEvent;
 
 /** The concrete type names: what an event's `type` can be. */
 export type ConcreteEventName = SupervisorEvent['type'];

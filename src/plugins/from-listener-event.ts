@@ -46,6 +46,18 @@ export class ListenerEventDecoder {
       case 'PROCESS_GROUP_ADDED':
       case 'PROCESS_GROUP_REMOVED':
         return { type, time: now, groupname: f.groupname ?? '' };
+      case 'PROCESS_HEALTH_HEALTHY':
+      case 'PROCESS_HEALTH_UNHEALTHY':
+        return {
+          type,
+          time: now,
+          processname: f.processname ?? '',
+          groupname: f.groupname ?? '',
+          pid: num('pid') ?? 0,
+          from_state: (f.from_state ?? 'UNKNOWN') as 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY',
+          failures: num('failures') ?? 0,
+          detail: (event.data ?? '').replace(/\n$/, ''),
+        };
       default:
         return null;
     }

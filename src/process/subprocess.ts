@@ -1,6 +1,8 @@
 // One supervised child and its state machine (4.2.5's Subprocess), driven by events and timers
 // instead of a once-a-second loop: exits, startsecs, backoff retries and stop deadlines are acted
 // on when they happen.
+import { HealthMonitor, type HealthStatus, type HealthVerdict } from './health-check.js';
+import type { RestartPolicy } from '../config/program-extensions.js';
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -37,6 +39,21 @@ export interface StateChange {
   at: number;
 }
 
+/** A change of health verdict (beyond 4.2.5): the process is then restarted when unhealthy. */
+export interface HealthChange {
+  process: string;
+  group: string;
+  pid: number;
+  from: HealthStatus;
+  to: 'healthy' | 'unhealthy';
+  /** failures in a row (unhealthy), 0 for healthy */
+  failures: number;
+  /** what the last check saw */
+  detail: string;
+  /** epoch milliseconds */
+  at: number;
+}
+
 export interface SubprocessOptions {
   config: ProcessConfig;
   group: string;
@@ -68,6 +85,7 @@ export interface SubprocessEvents {
   stdout: [Buffer];
   lines: [OutputLine[]];
   communication: [ProcessCommunication];
+  health: [HealthChange];
 }
 
 // 4.2.5 restarts an exited process at its next loop iteration, about once a second when idle; the
@@ -77,6 +95,16 @@ const MIN_AUTORESTART_INTERVAL_MS = 1000;
 const DRAIN_GRACE_MS = 50;
 
 const NONE = undefined;
+
+/** Seconds before the n-th retry (n >= 1) under a restart policy. */
+export function backoffDelaySecs(policy: RestartPolicy, attempt: number): number {
+  const delay = policy.strategy === 'exponential' ? 2 ** Math.min(attempt - 1, 30) : attempt;
+  return policy.maxDelaySecs === null ? delay : Math.min(delay, policy.maxDelaySecs);
+}
+
+function isDefaultPolicy(policy: RestartPolicy): boolean {
+  return policy.strategy === 'linear' && policy.maxDelaySecs === null && !policy.forever;
+}
 
 export class Subprocess extends EventEmitter<SubprocessEvents> {
   readonly config: ProcessConfig;
@@ -95,6 +123,9 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
   private startedAt = 0;
   private backoff = 0;
   private killing = false;
+  /** stopping because the health check failed: start again once STOPPED */
+  private restartWhenStopped = false;
+  private readonly healthMonitor: HealthMonitor | null;
   private spawnError: string | null = null;
   private exitStatus: number | null = null;
   private lastExitRecord: ExitRecord | null = null;
@@ -124,6 +155,15 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       onCommunication: (comm) =>
         emitSafely(this, 'communication', comm, (err) => this.logger.error(`a communication listener of ${this.name} failed: ${String(err)}`)),
     });
+    const healthcheck = options.config.extensions.healthcheck;
+    this.healthMonitor = healthcheck
+      ? new HealthMonitor(healthcheck, { ...options.daemonEnv, ...options.config.environment }, (verdict) => this.guard(() => this.onHealthVerdict(verdict)))
+      : null;
+  }
+
+  /** The health check's verdict: 'none' without a check, 'unknown' while not RUNNING or not yet checked. */
+  get health(): HealthStatus {
+    return this.healthMonitor ? this.healthMonitor.current : 'none';
   }
 
   /** true while a 'lines' listener is attached: only then is output framed into lines. */
@@ -218,6 +258,8 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
 
   /** Administrative stop (4.2.5's stop): BACKOFF -> STOPPED, else the stop signal. Returns an error message or null. */
   stop(): string | null {
+    // an operator's stop wins over a restart the health check asked for
+    this.restartWhenStopped = false;
     return this.kill(signalNumber(this.config.stopsignal) ?? 15);
   }
 
@@ -412,6 +454,19 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     this.backoff = 0;
     this.changeState(ProcessState.RUNNING);
     this.logger.info(`success: ${this.name} entered RUNNING state, process has stayed up for > than ${this.config.startsecs} seconds (startsecs)`);
+    this.healthMonitor?.start();
+  }
+
+  private onHealthVerdict(verdict: HealthVerdict): void {
+    if (this.currentState !== ProcessState.RUNNING) return;
+    const change: HealthChange = { process: this.name, group: this.group, pid: this.currentPid, ...verdict, at: Date.now() };
+    // logged before anyone hears of it, so that what it sets off (a dependent's start) reads after
+    if (verdict.to === 'healthy') this.logger.info(`health check passed: ${this.name} is healthy (${verdict.detail})`);
+    else this.logger.warn(`health check failed ${verdict.failures} times in a row: ${this.name} (${verdict.detail}); restarting`);
+    emitSafely(this, 'health', change, (err) => this.logger.error(`a health listener of ${this.name} failed: ${(err as Error).stack ?? String(err)}`));
+    if (verdict.to === 'healthy' || this.currentState !== ProcessState.RUNNING) return;
+    this.restartWhenStopped = true;
+    this.kill(signalNumber(this.config.stopsignal) ?? 15);
   }
 
   private finish(child: ChildProcess, pid: number, code: number | null, signal: NodeJS.Signals | null, exitedAt: number, exitedAtEpoch: number): void {
@@ -461,6 +516,10 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     }
     this.releaseChild();
     if (this.currentState === ProcessState.EXITED) this.scheduleAutorestart(record);
+    if (this.currentState === ProcessState.STOPPED && this.restartWhenStopped) {
+      this.restartWhenStopped = false;
+      if (this.options.mayStartAutomatically()) this.spawn();
+    }
   }
 
   private releaseChild(): void {
@@ -474,12 +533,16 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     this.changeState(ProcessState.BACKOFF, exit ? { exit, tries: this.backoff } : { tries: this.backoff });
     logAfterChange?.();
     if (this.currentState !== ProcessState.BACKOFF) return;
-    if (this.backoff > this.config.startretries) {
+    const policy = this.config.extensions.restart;
+    if (this.backoff > this.config.startretries && !policy.forever) {
       this.giveUp();
       this.logger.info(`gave up: ${this.name} entered FATAL state, too many start retries too quickly`);
       return;
     }
-    this.retryTimer = setTimeout(() => this.guard(() => this.onRetryTimer()), this.backoff * 1000);
+    const delay = backoffDelaySecs(policy, this.backoff);
+    // 4.2.5's own policy says nothing here; a policy of ours tells what it decided
+    if (!isDefaultPolicy(policy)) this.logger.info(`retrying ${this.name} in ${delay} s (${policy.strategy} backoff, attempt ${this.backoff})`);
+    this.retryTimer = setTimeout(() => this.guard(() => this.onRetryTimer()), delay * 1000);
   }
 
   private onRetryTimer(): void {
@@ -523,6 +586,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     const from = this.currentState;
     if (from === to) return;
     this.currentState = to;
+    if (from === ProcessState.RUNNING) this.healthMonitor?.stop();
     const change: StateChange = { process: this.name, group: this.group, from, to, pid: this.currentPid, ...extra, at: Date.now() };
     if (to === ProcessState.STARTING) change.tries = this.backoff;
     emitSafely(this, 'state', change, (err) =>

@@ -12,7 +12,8 @@ import { ProcessGroup } from './group.js';
 import { splitNamespec } from './namespec.js';
 import { signalNumber } from './signals.js';
 import { ProcessState, processStateName, RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, SupervisorState } from './states.js';
-import { Subprocess, type StateChange } from './subprocess.js';
+import { Subprocess, type HealthChange, type StateChange } from './subprocess.js';
+import { StartGate, startOrder } from './dependencies.js';
 
 export interface SupervisorOptions {
   config: Config;
@@ -30,6 +31,8 @@ export interface SupervisorStateChange {
 
 interface SupervisorEvents {
   'process-state': [StateChange];
+  /** a health check's verdict changed (beyond 4.2.5) */
+  'process-health': [HealthChange];
   'supervisor-state': [SupervisorStateChange];
   /** a group exists (at start, or added at run time), before any of its processes is spawned */
   'group-added': [ProcessGroup];
@@ -56,6 +59,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** in (priority, name) order once start() ran */
   readonly groups = new Map<string, ProcessGroup>();
   private readonly env: NodeJS.ProcessEnv;
+  // automatic starts held back by depends_on
+  private readonly gate: StartGate;
   private currentState = SupervisorState.RUNNING;
   private started = false;
   private shutdownDone: Promise<void> | null = null;
@@ -66,6 +71,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.config = options.config;
     this.logger = options.logger;
     this.env = options.env ?? process.env;
+    this.gate = new StartGate(() => this.processes(), this.logger);
   }
 
   get state(): SupervisorState {
@@ -86,7 +92,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     this.emitSafely('run-started');
     for (const group of this.groups.values()) {
-      for (const proc of group.processes) proc.autostart();
+      for (const proc of group.processes) this.gate.autostart(proc);
     }
   }
 
@@ -240,7 +246,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emitSafely('group-added', group);
     setImmediate(() => {
       if (this.groups.get(groupConfig.name) !== group) return;
-      for (const proc of group.processes) proc.autostart();
+      for (const proc of group.processes) this.gate.autostart(proc);
     });
     return true;
   }
@@ -273,7 +279,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private async stopGroupsInReverse(): Promise<void> {
-    const queue = [...this.groups.values()].sort((a, b) => byPriorityThenName(a.config, b.config));
+    this.gate.clear();
+    // reverse priority, with dependents before what they depend on
+    const queue = startOrder([...this.groups.values()]);
     let lastReport = 0;
     const report = (): void => {
       const unstopped = this.processes().filter((p) => !STOPPED_STATES.has(p.state));
@@ -322,11 +330,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       stripAnsi: this.config.supervisord.strip_ansi,
       syslog: config.stdout_syslog || config.stderr_syslog ? this.childSyslog() : null,
     });
-    proc.on('state', (change) =>
+    proc.on('state', (change) => {
       emitSafely(this, 'process-state', change, (err) =>
         this.logger.error(`a process-state listener failed: ${(err as Error).stack ?? String(err)}`),
-      ),
-    );
+      );
+      this.gate.recheck();
+    });
+    proc.on('health', (change) => {
+      emitSafely(this, 'process-health', change, (err) =>
+        this.logger.error(`a process-health listener failed: ${(err as Error).stack ?? String(err)}`),
+      );
+      this.gate.recheck();
+    });
     return proc;
   }
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, GroupConfig, ProcessConfig } from '../../src/config/types.js';
+import { DEFAULT_EXTENSIONS } from '../../src/config/program-extensions.js';
 
 /** test/fixtures in the source tree (the .sh fixtures are not compiled) */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures');
@@ -47,6 +48,7 @@ export function processConfig(name: string, overrides: Partial<ProcessConfig> = 
     stderr_events_enabled: false,
     stderr_syslog: false,
     raw: {},
+    extensions: DEFAULT_EXTENSIONS,
     ...overrides,
   };
 }

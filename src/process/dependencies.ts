@@ -24,6 +24,7 @@ export class StartGate {
 
   /** The dependencies of proc that are not up yet. */
   unmet(proc: Subprocess): Dependency[] {
+    if (proc.config.extensions.dependsOn.length === 0) return [];
     const processes = this.allProcesses();
     return proc.config.extensions.dependsOn.filter((dependency) => {
       const providers = processes.filter((p) => programName(p.config) === dependency.program);

@@ -81,14 +81,15 @@ test('autorestart=false stays EXITED; autorestart=true restarts even an expected
     assert.ok(h.logged("spawned: 'always'").length >= 2, 'always was restarted');
   }));
 
-test('startsecs=0: RUNNING at once and an instant failure never backs off, restarts are throttled to ~1/s', () =>
+test('startsecs=0: RUNNING at once and an instant failure never backs off; restarts follow at once, at most one per 50 ms', () =>
   withHarness(async (h) => {
     h.run([programGroup(processConfig('flap', { command: fixture('exit-1.sh'), startsecs: 0, autorestart: 'true', startretries: 0 }))]);
-    await sleep(2500);
+    await sleep(1000);
     const states = new Set(h.statesOf('flap'));
     assert.ok(!states.has('BACKOFF') && !states.has('FATAL'), [...states].join());
     const spawns = h.logged("spawned: 'flap'").length;
-    assert.ok(spawns >= 2 && spawns <= 4, `${spawns} spawns in 2.5 s`);
+    // 4.2.5 would manage about one a second; the floor allows 20 a second (+1 for the first)
+    assert.ok(spawns >= 3 && spawns <= 21, `${spawns} spawns in 1 s`);
     assert.ok(h.logged('success: flap entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)').length >= 1);
   }));
 

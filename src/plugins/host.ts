@@ -121,6 +121,10 @@ async function closeInstance(instance: Instance): Promise<void> {
   } catch (err) {
     log.error(`flush on shutdown ${(err as Error)?.message ?? String(err)} (${runner.queued} events not delivered)`);
   }
+  // the rate-limited lines may have shown only a burst's first drop: the totals make the loss countable
+  runner.stopReports();
+  if (runner.dropped > 0) log.warn(`${runner.dropped} events (${runner.droppedLines} output lines) dropped in this run: queue full (queue_size=${spec.queueSize})`);
+  if (runner.failed > 0) log.error(`${runner.failed} event calls threw or timed out in this run`);
 }
 
 /** programs= names a process, its group, or group:process. */

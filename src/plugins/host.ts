@@ -11,7 +11,7 @@ import type { Supervisor } from '../process/supervisor.js';
 import type { PluginHandlers, PluginLogger } from './api.js';
 import { makeContext } from './context.js';
 import { loadPluginSection, pluginSections, type PluginInstanceSpec } from './loader.js';
-import { PluginRunner, timeBoxed } from './runner.js';
+import { PluginRunner, timeBoxed, TimedOut } from './runner.js';
 
 const LOG_TYPES: Record<Stream, ConcreteEventName> = { stdout: 'PROCESS_LOG_STDOUT', stderr: 'PROCESS_LOG_STDERR' };
 
@@ -119,7 +119,8 @@ async function closeInstance(instance: Instance): Promise<void> {
       await instance.handlers?.flush?.();
     }, Math.max(1, spec.flushTimeoutMs));
   } catch (err) {
-    log.error(`flush on shutdown ${(err as Error)?.message ?? String(err)} (${runner.queued} events not delivered)`);
+    const reason = err instanceof TimedOut ? err.message : `threw ${(err as Error)?.stack ?? String(err)}`;
+    log.error(`flush on shutdown ${reason} (${runner.queued} events not delivered)`);
   }
   // the rate-limited lines may have shown only a burst's first drop: the totals make the loss countable
   runner.stopReports();

@@ -113,12 +113,15 @@ async function closeInstance(instance: Instance): Promise<void> {
   const { spec, runner, log } = instance;
   instance.unsubscribe();
   instance.wantsLines = { stdout: false, stderr: false };
+  const deadline = new AbortController();
   try {
     await timeBoxed(async () => {
       await runner.drain();
-      await instance.handlers?.flush?.();
+      await instance.handlers?.flush?.(deadline.signal);
     }, Math.max(1, spec.flushTimeoutMs));
   } catch (err) {
+    // the plugin counts what it still holds: without this its loss would not be in the log
+    if (err instanceof TimedOut) deadline.abort(err);
     const reason = err instanceof TimedOut ? err.message : `threw ${(err as Error)?.stack ?? String(err)}`;
     log.error(`flush on shutdown ${reason} (${runner.queued} events not delivered)`);
   }

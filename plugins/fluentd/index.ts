@@ -115,11 +115,22 @@ export default definePlugin({
         }
         void pump();
       },
-      async flush() {
-        // the host's flush_timeout bounds this wait; what is left is reported by the host
+      async flush(deadline) {
+        // flush_timeout ran out: what was not acknowledged is lost, so count it, and stop sending
+        // (on a reload the old client would otherwise retry for ever beside the new one)
+        const giveUp = (): void => {
+          const left = buffer.length + (spool?.length ?? 0);
+          log.error(`${name}: flush_timeout reached, ${left} records not shipped (not acknowledged by ${options.host}:${options.port})${drops.total ? `, ${drops.total} records dropped in this run` : ''}`);
+          closing = true;
+          client.shutdown().catch(() => {});
+          spool?.close();
+        };
+        if (deadline?.aborted) return giveUp();
+        deadline?.addEventListener('abort', giveUp, { once: true });
         while (sending || buffer.length > 0) {
           await new Promise<void>((resolve) => (idle = resolve));
           idle = null;
+          if (deadline?.aborted) return;
           if (!sending && buffer.length > 0) void pump();
         }
         closing = true;

@@ -8,6 +8,7 @@ export class JsonLinesSpool<T> {
   private fd: number | null = null;
   private size = 0;
   private readOffset = 0;
+  private count = 0;
 
   constructor(
     private readonly file: string,
@@ -18,6 +19,11 @@ export class JsonLinesSpool<T> {
     return this.readOffset >= this.size;
   }
 
+  /** records waiting in the file */
+  get length(): number {
+    return this.count;
+  }
+
   /** false when the cap is reached or the disk refuses: the caller counts a drop */
   append(record: T): boolean {
     const line = Buffer.from(JSON.stringify(record) + '\n');
@@ -26,6 +32,7 @@ export class JsonLinesSpool<T> {
       this.fd ??= fs.openSync(this.file, 'w+');
       fs.writeSync(this.fd, line, 0, line.length, this.size);
       this.size += line.length;
+      this.count++;
       return true;
     } catch {
       return false;
@@ -42,6 +49,7 @@ export class JsonLinesSpool<T> {
     if (end === 0) return this.readLongRecord();
     this.readOffset += end;
     const records = buffer.subarray(0, end).toString('utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l) as T);
+    this.count -= records.length;
     if (this.isEmpty) this.reset();
     return records;
   }
@@ -50,6 +58,8 @@ export class JsonLinesSpool<T> {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
     fs.rmSync(this.file, { force: true });
+    // a closed spool is empty: a reader must not loop on records it can no longer read
+    this.size = this.readOffset = this.count = 0;
   }
 
   private readLongRecord(): T[] {
@@ -58,12 +68,14 @@ export class JsonLinesSpool<T> {
     const end = rest.indexOf(0x0a) + 1;
     this.readOffset += end;
     const record = JSON.parse(rest.subarray(0, end - 1).toString('utf8')) as T;
+    this.count--;
     if (this.isEmpty) this.reset();
     return [record];
   }
 
   private reset(): void {
     fs.ftruncateSync(this.fd!, 0);
+    this.count = 0;
     this.size = 0;
     this.readOffset = 0;
   }

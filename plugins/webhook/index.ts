@@ -37,6 +37,9 @@ export default definePlugin({
     let suppressed: Record<string, number> = {};
     let timer: NodeJS.Timeout | undefined;
     let sending: Promise<void> = Promise.resolve();
+    /** alerts in batches not yet delivered nor given up: counted if flush_timeout cuts them off */
+    let unsent = 0;
+    const stopped = new AbortController();
     const host = os.hostname();
 
     const withinRateLimit = (program: string, now: number): boolean => {
@@ -58,7 +61,9 @@ export default definePlugin({
       pending = [];
       suppressed = {};
       const body = renderBody(options.template as 'json' | 'slack', batch);
-      sending = sending.then(() => post(body, options, log));
+      const count = batch.alerts.length;
+      unsent += count;
+      sending = sending.then(() => post(body, describe(batch), options, log, stopped.signal)).finally(() => (unsent -= count));
     };
 
     const alert = async (event: ProcessStateEvent, kind: Alert['kind']): Promise<void> => {
@@ -86,8 +91,15 @@ export default definePlugin({
         const state = event as ProcessStateEvent;
         for (const kind of detector.kinds(state)) await alert(state, kind);
       },
-      async flush() {
+      async flush(deadline) {
         sendBatch();
+        // flush_timeout ran out: count what was not delivered, and send nothing more
+        const giveUp = (): void => {
+          stopped.abort();
+          if (unsent > 0) log.error(`flush_timeout reached, ${unsent} alert${unsent === 1 ? '' : 's'} not delivered`);
+        };
+        if (deadline?.aborted) return giveUp();
+        deadline?.addEventListener('abort', giveUp, { once: true });
         await sending;
       },
     };
@@ -120,11 +132,18 @@ interface PostOptions {
   timeout: number;
 }
 
-/** POST with retries and doubling delays; gives up (logged) after the last retry. */
-async function post(body: string, options: PostOptions, log: PluginLogger): Promise<void> {
+/** What a batch holds, for the line that gives it up: the alerts, and a rate-limit count if any. */
+function describe(batch: Batch): string {
+  const held = Object.values(batch.suppressed).reduce((n, c) => n + c, 0);
+  const alerts = `${batch.alerts.length} alert${batch.alerts.length === 1 ? '' : 's'}`;
+  return held > 0 ? `${alerts} and the count of ${held} rate-limited` : alerts;
+}
+
+/** POST with retries and doubling delays; gives up (logged, with what the batch held) after the last retry. */
+async function post(body: string, what: string, options: PostOptions, log: PluginLogger, stopped: AbortSignal): Promise<void> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'supervisor-ts-webhook/1.0' };
   if (options.secret) headers['x-supervisor-signature'] = 'sha256=' + crypto.createHmac('sha256', options.secret).update(body).digest('hex');
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0; !stopped.aborted; attempt++) {
     let failure: string;
     try {
       const response = await fetch(options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeout * 1000) });
@@ -135,7 +154,7 @@ async function post(body: string, options: PostOptions, log: PluginLogger): Prom
       failure = (err as Error).message;
     }
     if (attempt >= options.retries) {
-      log.error(`POST ${options.url} failed (${failure}) after ${attempt + 1} attempts: alert dropped`);
+      log.error(`POST ${options.url} failed (${failure}) after ${attempt + 1} attempts: ${what} dropped`);
       return;
     }
     const delay = options.retry_delay * 1000 * 2 ** attempt;

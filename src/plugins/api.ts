@@ -119,8 +119,12 @@ export interface PluginContext<Options> {
 /** What setup returns: called one event at a time, in order, each call time-boxed. */
 export interface PluginHandlers {
   event?(event: SupervisorEvent): void | Promise<void>;
-  /** on shutdown, after the last event: send what is buffered (time-boxed by flush_timeout) */
-  flush?(): void | Promise<void>;
+  /**
+   * On shutdown, after the last event: send what is buffered (time-boxed by flush_timeout).
+   * `deadline` is aborted when flush_timeout runs out: what the plugin still holds then is lost,
+   * so it counts it in the log from the abort listener (called before the host moves on).
+   */
+  flush?(deadline: AbortSignal): void | Promise<void>;
 }
 
 export interface PluginDefinition<Schema extends OptionsSchema = OptionsSchema> {

@@ -10,7 +10,7 @@ import { ListenerEventDecoder } from './from-listener-event.js';
 import { HOST_KEYS, importDefinition } from './loader.js';
 import { matchesPrograms } from './host.js';
 import { parseOptions } from './options.js';
-import { timeBoxed } from './runner.js';
+import { timeBoxed, TimedOut } from './runner.js';
 
 /** Host keys that mean something for one listener; events= belongs to the [eventlistener:x] section. */
 const LISTENER_HOST_KEYS = { programs: HOST_KEYS.programs, call_timeout: HOST_KEYS.call_timeout, flush_timeout: HOST_KEYS.flush_timeout };
@@ -63,9 +63,11 @@ export async function runPluginAsListener(definition: PluginDefinition, options:
   const flushAndExit = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    const deadline = new AbortController();
     try {
-      await timeBoxed(async () => handlers.flush?.(), Math.max(1, host.flush_timeout * 1000));
+      await timeBoxed(async () => handlers.flush?.(deadline.signal), Math.max(1, host.flush_timeout * 1000));
     } catch (err) {
+      if (err instanceof TimedOut) deadline.abort(err);
       log.error(`flush on shutdown ${(err as Error).message}`);
     }
     rpc?.close();

@@ -11,7 +11,7 @@ import type { Supervisor } from '../process/supervisor.js';
 import type { PluginHandlers, PluginLogger } from './api.js';
 import { makeContext } from './context.js';
 import { loadPluginSection, pluginSections, type PluginInstanceSpec } from './loader.js';
-import { PluginRunner, timeBoxed } from './runner.js';
+import { PluginRunner, timeBoxed, TimedOut } from './runner.js';
 
 const LOG_TYPES: Record<Stream, ConcreteEventName> = { stdout: 'PROCESS_LOG_STDOUT', stderr: 'PROCESS_LOG_STDERR' };
 
@@ -113,14 +113,22 @@ async function closeInstance(instance: Instance): Promise<void> {
   const { spec, runner, log } = instance;
   instance.unsubscribe();
   instance.wantsLines = { stdout: false, stderr: false };
+  const deadline = new AbortController();
   try {
     await timeBoxed(async () => {
       await runner.drain();
-      await instance.handlers?.flush?.();
+      await instance.handlers?.flush?.(deadline.signal);
     }, Math.max(1, spec.flushTimeoutMs));
   } catch (err) {
-    log.error(`flush on shutdown ${(err as Error)?.message ?? String(err)} (${runner.queued} events not delivered)`);
+    // the plugin counts what it still holds: without this its loss would not be in the log
+    if (err instanceof TimedOut) deadline.abort(err);
+    const reason = err instanceof TimedOut ? err.message : `threw ${(err as Error)?.stack ?? String(err)}`;
+    log.error(`flush on shutdown ${reason} (${runner.queued} events not delivered)`);
   }
+  // the rate-limited lines may have shown only a burst's first drop: the totals make the loss countable
+  runner.stopReports();
+  if (runner.dropped > 0) log.warn(`${runner.dropped} events (${runner.droppedLines} output lines) dropped in this run: queue full (queue_size=${spec.queueSize})`);
+  if (runner.failed > 0) log.error(`${runner.failed} event calls threw or timed out in this run`);
 }
 
 /** programs= names a process, its group, or group:process. */

@@ -32,9 +32,15 @@ export async function timeBoxed<T>(call: () => T | Promise<T>, ms: number): Prom
   }
 }
 
+/**
+ * At most one line per interval. What a window held back is reported when the window ends (with
+ * the latest message and the count), so a burst's last drops are in the log without a next one.
+ */
 class RateLimitedReport {
   private lastAt = 0;
   private suppressed = 0;
+  private latest = '';
+  private trailing: NodeJS.Timeout | undefined;
 
   constructor(private readonly emit: (message: string) => void) {}
 
@@ -42,12 +48,32 @@ class RateLimitedReport {
     const now = Date.now();
     if (now - this.lastAt < REPORT_INTERVAL_MS) {
       this.suppressed++;
+      this.latest = message;
+      this.trailing ??= setTimeout(() => this.flush(), this.lastAt + REPORT_INTERVAL_MS - now).unref();
       return;
     }
-    const more = this.suppressed ? ` (and ${this.suppressed} more since the last report)` : '';
-    this.lastAt = now;
+    this.write(message, this.suppressed);
+  }
+
+  /** Reports what is held back now (end of the window, or the plugin is closing). */
+  flush(): void {
+    // the latest message is one of those held back
+    if (this.suppressed > 0) this.write(this.latest, this.suppressed - 1);
+  }
+
+  /** Forget what is held back (the caller logs its own totals). */
+  cancel(): void {
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
     this.suppressed = 0;
-    this.emit(message + more);
+  }
+
+  private write(message: string, others: number): void {
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
+    this.lastAt = Date.now();
+    this.suppressed = 0;
+    this.emit(message + (others > 0 ? ` (and ${others} more since the last report)` : ''));
   }
 }
 
@@ -62,6 +88,8 @@ export class PluginRunner {
   private readonly drops: RateLimitedReport;
   /** events dropped because the queue was full */
   dropped = 0;
+  /** output lines inside the dropped PROCESS_LOG events */
+  droppedLines = 0;
   /** calls that threw or timed out */
   failed = 0;
   delivered = 0;
@@ -79,8 +107,10 @@ export class PluginRunner {
   accept(event: SupervisorEvent): void {
     if (this.closed) return;
     if (this.queued >= this.options.queueSize) {
+      const oldest = this.queue[this.head];
       this.queue[this.head++] = undefined;
       this.dropped++;
+      if (oldest && 'lines' in oldest) this.droppedLines += oldest.lines.length;
       this.drops.report(`queue full (${this.options.queueSize} events): dropped the oldest event, ${this.dropped} dropped so far`);
     }
     this.queue.push(event);
@@ -98,6 +128,12 @@ export class PluginRunner {
     this.closed = true;
     if (!this.pumping && (this.queued === 0 || this.handlers === null)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The run is over: rate-limited lines still held back are left to the totals the host logs. */
+  stopReports(): void {
+    this.failures.cancel();
+    this.drops.cancel();
   }
 
   private schedule(): void {

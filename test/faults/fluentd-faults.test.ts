@@ -1,0 +1,109 @@
+// The fluentd plugin against a forward receiver that is down when supervisord starts (then comes
+// up), that acknowledges slowly (at first later than ack_timeout), and whose connections are reset
+// mid-stream: with ack=true every line reaches the receiver at least once (counted as distinct
+// line numbers), the program's log file has every line, and the daemon answers RPC throughout.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { freePort, waitFor } from '../helpers/daemon.js';
+import { ForwardReceiver } from '../plugins/forward-receiver.js';
+import { FaultProxy } from './fault-proxy.js';
+import { assertAllSeqs, assertAnswersRpc, FOREVER, lineCount, seqsOf, SPAM_LINES, startFaultDaemon, type FaultDaemon } from './helpers.js';
+
+const LINES = 3000;
+
+/** A writer of LINES numbered lines (batches of 50, pauseMs apart) shipped to `port`; `{DIR}` in pluginExtra is the daemon's dir. */
+function startShipping(prefix: string, port: number, pluginExtra: string, pauseMs: number): FaultDaemon {
+  return startFaultDaemon(prefix, (dir) =>
+    `[program:keepalive]\ncommand=${FOREVER}\n\n` +
+    `[program:spam]\ncommand=${process.execPath} ${SPAM_LINES} spam ${LINES} ${pauseMs}\nstartsecs=0\nautorestart=false\nstdout_logfile=${dir}/spam.log\n\n` +
+    `[plugin:ship]\nmodule=fluentd\nport=${port}\nprograms=spam\nack_timeout=1\nreconnect_max_delay=0.5\n${pluginExtra.replaceAll('{DIR}', dir)}`,
+  );
+}
+
+const shipped = (receiver: ForwardReceiver): number[] => seqsOf(receiver.events.map((e) => String(e.record.message)), 'spam');
+const distinct = (receiver: ForwardReceiver): number => new Set(shipped(receiver)).size;
+
+/** Every line arrived at least once, the log file has them all, RPC answers; then a clean stop with nothing dropped. */
+async function assertShippedEverything(daemon: FaultDaemon, receiver: ForwardReceiver, what: string): Promise<void> {
+  await waitFor(() => distinct(receiver) >= LINES, 30_000, `${LINES} distinct lines at the receiver (${what}; have ${distinct(receiver)})\n--- log:\n${daemon.mainLog()}`);
+  assertAllSeqs(shipped(receiver), LINES, `receiver (${what})`);
+  await waitFor(() => lineCount(path.join(daemon.dir, 'spam.log')) >= LINES, 10_000, 'the log file');
+  assert.equal(lineCount(path.join(daemon.dir, 'spam.log')), LINES);
+  await assertAnswersRpc(daemon);
+  await daemon.stop();
+  assert.match(daemon.mainLog(), /INFO plugin ship: ship: flushed\n/, 'flushed with no record dropped');
+}
+
+test('receiver down when supervisord starts, up once the program has written everything: every line arrives', async (t) => {
+  const receiver = new ForwardReceiver();
+  const port = await freePort();
+  const daemon = startShipping('fluentd-down', port, 'buffer_size=500\nspool_file={DIR}/ship.spool\n', 2);
+  t.after(async () => {
+    await daemon.stop();
+    await receiver.kill();
+  });
+  await daemon.waitForLog(/WARN plugin ship: connection to 127\.0\.0\.1:\d+ failed \(.*\): records wait in memory and in the spool, reconnecting/);
+  await waitFor(() => lineCount(path.join(daemon.dir, 'spam.log')) >= LINES, 20_000, 'the program to finish while Fluentd is down');
+  // while it is away the daemon serves RPC as usual
+  await assertAnswersRpc(daemon);
+  await receiver.listen(port);
+  await daemon.waitForLog(/INFO plugin ship: connected to 127\.0\.0\.1:\d+ again/, 10_000);
+  await assertShippedEverything(daemon, receiver, 'down at start');
+  t.diagnostic(`${receiver.events.length} records for ${LINES} lines`);
+});
+
+test('receiver slow to acknowledge (first later than ack_timeout, then within it): every line arrives, resent ones too', async (t) => {
+  const receiver = new ForwardReceiver();
+  await receiver.listen();
+  const proxy = new FaultProxy(receiver.port);
+  proxy.plan.replyDelayMs = 1500;
+  await proxy.listen();
+  const daemon = startShipping('fluentd-slow', proxy.port, 'batch_size=100\n', 20);
+  t.after(async () => {
+    await daemon.stop();
+    await proxy.close();
+    await receiver.kill();
+  });
+  // acks 1.5 s late for an ack_timeout of 1 s: each batch is resent until acks come in time
+  await daemon.waitForLog(/WARN plugin ship: \d+ records not confirmed \(ack response timeout\): sending them again/, 15_000);
+  await assertAnswersRpc(daemon);
+  proxy.plan.replyDelayMs = 300;
+  await assertShippedEverything(daemon, receiver, 'slow acks');
+  assert.ok(receiver.events.length > LINES, 'batches whose ack came too late were sent again');
+  t.diagnostic(`${receiver.events.length} records for ${LINES} lines`);
+});
+
+test('connections reset mid-stream, five times in a row: every line arrives', async (t) => {
+  const receiver = new ForwardReceiver();
+  await receiver.listen();
+  const proxy = new FaultProxy(receiver.port);
+  // connections 0..4 are cut after 3..40 KB (mid-entry, RST); the sixth is left alone
+  proxy.plan.resetAfter = (n) => (n < 5 ? 3000 + ((n * 7919) % 37_000) : null);
+  await proxy.listen();
+  const daemon = startShipping('fluentd-reset', proxy.port, 'batch_size=200\n', 10);
+  t.after(async () => {
+    await daemon.stop();
+    await proxy.close();
+    await receiver.kill();
+  });
+  await waitFor(() => proxy.resets >= 5, 20_000, `five resets (have ${proxy.resets})\n--- log:\n${daemon.mainLog()}`);
+  await assertShippedEverything(daemon, receiver, 'resets');
+  assert.ok(proxy.connections >= 6, 'the client reconnected after each reset');
+  t.diagnostic(`${proxy.connections} connections, ${proxy.resets} reset; ${receiver.events.length} records for ${LINES} lines`);
+});
+
+test('receiver still down at shutdown: the records left in memory and in the spool are counted in the log', async (t) => {
+  const port = await freePort();
+  const daemon = startShipping('fluentd-down-stop', port, 'buffer_size=500\nspool_file={DIR}/ship.spool\nflush_timeout=1\n', 2);
+  t.after(() => daemon.stop());
+  await waitFor(() => lineCount(path.join(daemon.dir, 'spam.log')) >= LINES, 20_000, 'the program to finish');
+  await assertAnswersRpc(daemon);
+  await daemon.stop();
+  const log = daemon.mainLog();
+  const counted = /ERRO plugin ship: ship: flush_timeout reached, (\d+) records not shipped \(not acknowledged by 127\.0\.0\.1:\d+\)\n/.exec(log);
+  assert.ok(counted, `the records left unshipped are counted\n--- log:\n${log}`);
+  assert.equal(Number(counted[1]), LINES, 'every line is either shipped or counted');
+  assert.ok(!fs.existsSync(path.join(daemon.dir, 'ship.spool')), 'the spool, read by no one after this run, is removed');
+});

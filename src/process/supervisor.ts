@@ -309,7 +309,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emitSafely('group-updated', { group, added, removed: plan.outgoing });
     setImmediate(() => {
       if (this.groups.get(name) !== group) return;
-      for (const proc of added) proc.autostart();
+      for (const proc of added) this.gate.autostart(proc);
     });
     return 'applied';
   }

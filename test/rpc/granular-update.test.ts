@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { RpcClient } from '../../src/ctl/rpc-client.js';
 import { FIXTURES, isAlive, makeTempDir, startDaemon, waitFor, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
-import { OUR_SUPERVISORCTL, REFERENCE_SUPERVISORCTL } from '../helpers/parity.js';
+import { ctlBoth, OUR_SUPERVISORCTL, REFERENCE_SUPERVISORCTL, startParityPair, type ParityDaemon } from '../helpers/parity.js';
 import { rpcCall } from '../helpers/rpc-client.js';
 
 const FOREVER = path.join(FIXTURES, 'forever.sh');
@@ -128,21 +128,33 @@ command=${FOREVER}
 process_name=w_%(process_num)s
 numprocs=${numprocs}
 startsecs=0
+environment_file=%(here)s/w-%(process_num)s.env
 `;
 
-test('numprocs 3 -> 2 stops only the last; 2 -> 4 starts only the new ones', async (t) => {
-  const h = await start(t, WORKERS(3));
-  const three = await h.allRunning();
-  assert.deepEqual(Object.keys(three), ['w:w_0', 'w:w_1', 'w:w_2']);
+test('a numprocs program: one process changed (its own env file) restarts alone; numprocs 3 -> 2 stops only the last; 2 -> 4 starts only the new ones', async (t) => {
+  const dir = makeTempDir('sv-granular-env-');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const envFile = (n: number) => path.join(dir, `w-${n}.env`);
+  for (const n of [0, 1, 2, 3]) fs.writeFileSync(envFile(n), `N=${n}\n`);
+  const h = await start(t, WORKERS(3).replaceAll('%(here)s', dir));
+  const original = await h.allRunning();
+  assert.deepEqual(Object.keys(original), ['w:w_0', 'w:w_1', 'w:w_2']);
 
-  h.write(WORKERS(2));
+  fs.writeFileSync(envFile(1), 'N=one\n');
+  assert.deepEqual(h.ctl('real', 'update'), { status: 0, stdout: 'w: stopped\nw: updated process group\n' });
+  const three = await h.allRunning();
+  assert.equal(three['w:w_0'], original['w:w_0']);
+  assert.equal(three['w:w_2'], original['w:w_2']);
+  assert.notEqual(three['w:w_1'], original['w:w_1'], 'w_1 read a changed file: restarted');
+
+  h.write(WORKERS(2).replaceAll('%(here)s', dir));
   assert.deepEqual(h.ctl('ours', 'update'), { status: 0, stdout: 'w: stopped\nw: updated process group\n' });
   const two = await h.allRunning();
   assert.deepEqual(two, { 'w:w_0': three['w:w_0'], 'w:w_1': three['w:w_1'] });
   assert.equal(isAlive(three['w:w_2']!), false, 'w_2 was stopped');
   await assert.rejects(rpcCall(h.socket, 'supervisor.getProcessInfo', ['w:w_2']), /BAD_NAME/);
 
-  h.write(WORKERS(4));
+  h.write(WORKERS(4).replaceAll('%(here)s', dir));
   assert.deepEqual(h.ctl('real', 'update'), { status: 0, stdout: 'w: stopped\nw: updated process group\n' });
   const four = await h.allRunning();
   assert.deepEqual(Object.keys(four), ['w:w_0', 'w:w_1', 'w:w_2', 'w:w_3']);
@@ -221,4 +233,25 @@ test('the plan belongs to the connection that re-read: reread, then stop g:* els
   assert.equal(shell.status, 0);
   for (const name of ['a', 'b', 'c']) assert.match(shell.stdout, new RegExp(`g:${name}: stopped`));
   await eventually(async () => ((await rpcCall(h.socket, 'supervisor.getAllProcessInfo')) as unknown as Info[]).every((i) => i.statename === 'STOPPED'), 'all stopped');
+});
+
+test('the deliberate difference: 4.2.5 restarts every member, ours only the changed one, and supervisorctl prints the same', async (t) => {
+  const pair = await startParityPair(GROUP('b1', 'c1'));
+  t.after(() => pair.stop());
+  const pidsOf = async (d: ParityDaemon) =>
+    Object.fromEntries(((await rpcCall(d.socket, 'supervisor.getAllProcessInfo')) as unknown as Info[]).map((i) => [i.name, i.pid]));
+  const running = (d: ParityDaemon) =>
+    eventually(async () => ((await rpcCall(d.socket, 'supervisor.getAllProcessInfo')) as unknown as Info[]).every((i) => i.statename === 'RUNNING'), `${d.kind}: all RUNNING`);
+  await Promise.all(pair.both.map(running));
+  const [ours1, theirs1] = await Promise.all(pair.both.map(pidsOf));
+
+  for (const d of pair.both) d.writeConfig(GROUP('b2', 'c1'));
+  const { ours, reference } = await ctlBoth(pair, ['update']);
+  assert.deepEqual(ours, reference);
+  assert.equal(ours.stdout, 'g: stopped\ng: updated process group\n');
+  await Promise.all(pair.both.map(running));
+  const [ours2, theirs2] = await Promise.all(pair.both.map(pidsOf));
+  for (const name of ['a', 'b', 'c']) assert.notEqual(theirs2![name], theirs1![name], `4.2.5 restarted ${name}`);
+  assert.deepEqual([ours2!.a, ours2!.c], [ours1!.a, ours1!.c], 'ours kept a and c');
+  assert.notEqual(ours2!.b, ours1!.b, 'ours restarted b');
 });

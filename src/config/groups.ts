@@ -13,6 +13,7 @@ import {
   expandUser,
   gidForUid,
   integer,
+  joinPath,
   listOfExitcodes,
   listOfStrings,
   logfileName,
@@ -20,9 +21,11 @@ import {
   normalizePath,
   octalType,
   processOrGroupName,
+  pythonDirname,
   signalName,
   signalNumber,
 } from './datatypes.js';
+import { ENVIRONMENT_FILE_KEY, readEnvironmentFiles } from './environment-file.js';
 import { EVENT_TYPE_NAMES } from './events.js';
 import { expand, type Expansions } from './expand.js';
 import { importSpec } from './plugins.js';
@@ -291,6 +294,7 @@ function buildProcesses(ctx: LoadContext, section: string, groupName: string): P
     const raw = Object.fromEntries(ctx.parser.items(section));
     const command = saneget(ctx, section, 'command', null, expansions);
     if (command === null) throw new PyValueError(`program section ${section} does not specify a command`);
+    const fileEnvironment = environmentFromFiles(ctx, section, expansions);
 
     processes.push({
       name: expand(processName, expansions, 'process_name'),
@@ -311,7 +315,8 @@ function buildProcesses(ctx: LoadContext, section: string, groupName: string): P
       gid: uid === null ? null : gidForUid(uid, ctx.users),
       directory,
       umask,
-      environment,
+      // beyond 4.2.5: the section's explicit keys beat its files
+      environment: { ...fileEnvironment, ...environment },
       redirect_stderr: redirectStderr,
       serverurl,
       stdout_logfile: logs.stdout.logfile,
@@ -331,6 +336,18 @@ function buildProcesses(ctx: LoadContext, section: string, groupName: string): P
     });
   }
   return processes.sort(byPriorityThenName);
+}
+
+/**
+ * environment_file= (beyond 4.2.5), expanded like `directory` (so %(process_num)s works); relative
+ * paths start at the directory of the file that holds the section, as %(here)s does. The values
+ * are data for the child, not names for %(ENV_x)s expansion.
+ */
+function environmentFromFiles(ctx: LoadContext, section: string, expansions: Expansions): Record<string, string> {
+  const value = saneget(ctx, section, ENVIRONMENT_FILE_KEY, null, expansions);
+  if (value === null) return {};
+  const file = ctx.parser.sectionToFile.get(section) ?? ctx.configFile;
+  return readEnvironmentFiles(value, pythonDirname(joinPath(ctx.cwd, file)));
 }
 
 interface ChannelLog {

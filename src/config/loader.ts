@@ -3,7 +3,7 @@
 // [supervisord] user. The first error 4.2.5 would print is the ConfigError thrown here.
 import fs from 'node:fs';
 import os from 'node:os';
-import { asConfigError, machineCheck, saneget, type LoadContext } from './context.js';
+import { asConfigError, inSectionSuffix, machineCheck, saneget, type LoadContext } from './context.js';
 import {
   boolean,
   byteSize,
@@ -22,6 +22,7 @@ import {
   pythonNormpath,
   pythonTempdir,
 } from './datatypes.js';
+import { ENVIRONMENT_FILE_KEY, readEnvironmentFiles } from './environment-file.js';
 import { ConfigError } from './errors.js';
 import { expand, type Expansions } from './expand.js';
 import { processGroupsFromParser } from './groups.js';
@@ -192,6 +193,22 @@ function readSupervisordSection(ctx: LoadContext): SupervisordSettings {
   };
 }
 
+/**
+ * [supervisord] environment_file= (beyond 4.2.5): read after environment=, so its path may use the
+ * ENV_* names that environment= adds; relative paths start at the section's file's directory.
+ */
+function supervisordEnvironmentFiles(ctx: LoadContext): Record<string, string> {
+  const value = saneget(ctx, 'supervisord', ENVIRONMENT_FILE_KEY, null, [['here', ctx.here]]);
+  if (value === null) return {};
+  const file = ctx.parser.sectionToFile.get('supervisord') ?? ctx.configFile;
+  try {
+    return readEnvironmentFiles(value, pythonDirname(joinPath(ctx.cwd, file)));
+  } catch (e) {
+    if (e instanceof PyValueError) throw new PyValueError(e.message + inSectionSuffix(ctx, 'supervisord'));
+    throw e;
+  }
+}
+
 type Overrides = NonNullable<LoadOptions['overrides']>;
 
 /** Command-line values converted as supervisord's option handlers do, before the file is read. */
@@ -257,10 +274,13 @@ function load(file: string, opts: LoaderOptions, ctx: LoadContext): Config {
     throw new PyValueError('.ini file does not include supervisord section');
   }
   const supervisord = { ...readSupervisordSection(ctx), ...overrides };
+  const daemonFileEnvironment = supervisordEnvironmentFiles(ctx);
   const rpcinterface = pluginsFromParser(ctx, 'supervisor.rpcinterface_factory', 'rpcinterface:');
   const groups = processGroupsFromParser(ctx);
   for (const group of groups) {
-    for (const proc of group.processes) proc.environment = { ...supervisord.environment, ...proc.environment };
+    // lowest first (docs/operations.md): [supervisord] environment_file, [supervisord] environment,
+    // then the program's own (its environment_file under its environment=, merged in groups.ts)
+    for (const proc of group.processes) proc.environment = { ...daemonFileEnvironment, ...supervisord.environment, ...proc.environment };
     // keys beyond 4.2.5 are checked here so that a bad value is a config error, not a spawn failure
     for (const proc of group.processes) readOutputSettings(proc);
     if (group.type === 'eventlistener') readPoolSettings(group);

@@ -28,6 +28,7 @@ export type ValueType =
   | 'socket'
   | 'inet_address'
   | 'path'
+  | 'path_list'
   | 'glob_list';
 
 /**
@@ -95,6 +96,7 @@ const SUPERVISORD: KeySpec[] = [
   { key: 'directory', type: 'existing_directory', default: null, expansion: 'env_here', cli: '-d', doc: 'chdir here when daemonizing' },
   { key: 'strip_ansi', type: 'boolean', default: 'false', expansion: 'env_here', cli: '-t', doc: 'remove ANSI escapes from child logs' },
   { key: 'environment', type: 'environment', default: '', expansion: 'supervisord_environment', doc: 'KEY="value",... added to every child environment' },
+  { key: 'environment_file', type: 'path_list', default: null, expansion: 'env_here', doc: 'beyond 4.2.5: KEY=value files for every child, comma separated (later wins), under environment=' },
   { key: 'identifier', type: 'string', default: 'supervisor', expansion: 'env_here', cli: '-i', doc: 'identifier of this supervisord for RPC and events' },
 ];
 
@@ -146,6 +148,7 @@ const PROGRAM: KeySpec[] = [
   { key: 'healthcheck_retries', type: 'integer', default: 3, expansion: 'none', doc: 'beyond 4.2.5: failures in a row before the process is restarted' },
   { key: 'healthcheck_start_period', type: 'string', default: '0', expansion: 'none', doc: 'beyond 4.2.5: seconds after RUNNING during which failures do not count' },
   { key: 'environment', type: 'environment', default: '', expansion: 'process', doc: 'KEY="value",... for this program' },
+  { key: 'environment_file', type: 'path_list', default: null, expansion: 'process', doc: 'beyond 4.2.5: KEY=value files for this program, comma separated (later wins), under its environment=' },
   { key: 'directory', type: 'string', default: null, expansion: 'process', doc: 'chdir here before exec (checked at spawn)' },
   { key: 'umask', type: 'octal', default: null, expansion: 'program', doc: 'umask of the process; unset = inherit' },
   { key: 'serverurl', type: 'string', default: null, expansion: 'program', doc: 'SUPERVISOR_SERVER_URL for the child; AUTO = computed' },

@@ -56,7 +56,10 @@ export interface ProcessConfig {
   gid: number | null;
   directory: string | null;
   umask: number | null;
-  /** [supervisord] environment overlaid by the program's own environment= */
+  /**
+   * Lowest first: [supervisord] environment_file, [supervisord] environment, the program's
+   * environment_file, the program's environment= (the files are beyond 4.2.5)
+   */
   environment: Record<string, string>;
   redirect_stderr: boolean;
   /** null means AUTO */

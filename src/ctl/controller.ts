@@ -54,6 +54,16 @@ export class Controller {
     return this.client.rpc;
   }
 
+  /**
+   * A client on a connection of its own for one command; the caller closes it. The daemon ties
+   * update's steps to the connection that re-read the config (4.2.5's client opens one connection
+   * per command too), so a later `stop g:*` in the shell stays a plain stop.
+   */
+  ownConnection(): RpcClient {
+    const { serverurl, username, password } = this.options;
+    return new RpcClient(serverurl, { username, password });
+  }
+
   close(): void {
     this.client?.rpc.close();
     this.client = null;

@@ -6,7 +6,7 @@ import type { ProcessLogEvent, ProcessStateName, Stream } from '../events/types.
 import type { ProcessGroup } from '../process/group.js';
 import { processStateName, SupervisorState } from '../process/states.js';
 import type { Subprocess } from '../process/subprocess.js';
-import type { Supervisor } from '../process/supervisor.js';
+import type { GroupUpdate, Supervisor } from '../process/supervisor.js';
 
 const TICK_PERIODS = [5, 60, 3600] as const;
 
@@ -31,6 +31,10 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineCo
     for (const proc of group.processes) attachOutput(proc, group.name);
   });
   on(supervisor, 'group-removed', (name: string) => bus.publish({ type: 'PROCESS_GROUP_REMOVED', time: Date.now(), groupname: name }));
+  // an in-place (granular) update: the group never went away, so no PROCESS_GROUP_* event
+  on(supervisor, 'group-updated', ({ group, added }: GroupUpdate) => {
+    for (const proc of added) attachOutput(proc, group.name);
+  });
   on(supervisor, 'run-started', () => bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', time: Date.now() }));
   on(supervisor, 'supervisor-state', ({ from, to, at }: { from: SupervisorState; to: SupervisorState; at: number }) => {
     // once per stop: RUNNING -> SHUTDOWN or RESTARTING (a restart turned shutdown is the same stop)

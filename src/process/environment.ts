@@ -7,7 +7,7 @@ export interface ChildEnvironmentInput {
   serverUrl: string | null;
   processName: string;
   groupName: string;
-  /** [supervisord] environment overlaid by the program's environment= */
+  /** the config's merged environment (files and environment= keys, see ProcessConfig.environment) */
   environment: Record<string, string>;
 }
 

@@ -9,6 +9,7 @@ import { CommandError, resolveCommand, searchPath } from './command.js';
 import { emitSafely } from './emit-safely.js';
 import { FAULT_CODES, SupervisorError, type ProcessResult } from './faults.js';
 import { ProcessGroup } from './group.js';
+import type { GroupUpdatePlan } from './group-update.js';
 import { splitNamespec } from './namespec.js';
 import { signalNumber } from './signals.js';
 import { ProcessState, processStateName, RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, SupervisorState } from './states.js';
@@ -20,6 +21,15 @@ export interface SupervisorOptions {
   logger: Logger;
   /** the environment children inherit; default process.env */
   env?: NodeJS.ProcessEnv;
+}
+
+/** A group changed member by member (granular update): the group object is new, kept members are not. */
+export interface GroupUpdate {
+  group: ProcessGroup;
+  /** members created from the new config; not spawned yet */
+  added: readonly Subprocess[];
+  /** stopped members that left the group */
+  removed: readonly Subprocess[];
 }
 
 export interface SupervisorStateChange {
@@ -37,6 +47,8 @@ interface SupervisorEvents {
   /** a group exists (at start, or added at run time), before any of its processes is spawned */
   'group-added': [ProcessGroup];
   'group-removed': [string];
+  /** a group's members were swapped in place; no group-added/removed for it */
+  'group-updated': [GroupUpdate];
   /** start(): every group exists and nothing is spawned yet (4.2.5's SUPERVISOR_STATE_CHANGE_RUNNING moment) */
   'run-started': [];
 }
@@ -261,6 +273,47 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return true;
   }
 
+  /** Whether `plan` was made against the group active under its name now. */
+  isCurrent(plan: GroupUpdatePlan): boolean {
+    return this.groups.get(plan.group.name) === plan.group;
+  }
+
+  /** Granular update, first step: stop only the members the plan replaces or removes, in stopGroup's order. */
+  stopOutgoing(plan: GroupUpdatePlan, wait = true): Promise<ProcessResult[]> {
+    const outgoing = new Set(plan.outgoing);
+    const targets = plan.group.byPriority().filter((p) => outgoing.has(p) && RUNNING_STATES.has(p.state));
+    return this.forEach(targets, (ns) => this.stopProcess(ns, wait));
+  }
+
+  /** The members of the plan that still have to stop before it can be applied. */
+  outgoingUnstopped(plan: GroupUpdatePlan): Subprocess[] {
+    return plan.outgoing.filter((p) => !STOPPED_STATES.has(p.state));
+  }
+
+  /**
+   * Granular update, last step: the group gets the new config, with its kept members as they are
+   * and new processes for the incoming ones (autostarted on the next tick, as addGroup does).
+   */
+  applyGroupUpdate(plan: GroupUpdatePlan): 'applied' | 'stale' | 'still-running' {
+    if (!this.isCurrent(plan)) return 'stale';
+    if (this.outgoingUnstopped(plan).length > 0) return 'still-running';
+    const name = plan.next.name;
+    const kept = new Map(plan.kept.map((p) => [p.name, p]));
+    const added = plan.incoming.map((pc) => this.createProcess(plan.next, pc));
+    const created = new Map(added.map((p) => [p.name, p]));
+    const group = new ProcessGroup(plan.next, plan.next.processes.map((pc) => kept.get(pc.name) ?? created.get(pc.name)!));
+    this.groups.set(name, group);
+    for (const proc of plan.outgoing) void proc.closeLogs();
+    const names = (procs: readonly Subprocess[]) => (procs.length === 0 ? '-' : procs.map((p) => p.name).join(','));
+    this.logger.info(`updated process group ${name} in place: kept ${names(plan.kept)}; dropped ${names(plan.outgoing)}; new ${names(added)}`);
+    this.emitSafely('group-updated', { group, added, removed: plan.outgoing });
+    setImmediate(() => {
+      if (this.groups.get(name) !== group) return;
+      for (const proc of added) this.gate.autostart(proc);
+    });
+    return 'applied';
+  }
+
   /** Reopen every child log file (SIGUSR2). */
   async reopenLogs(): Promise<void> {
     await Promise.all(this.processes().map((p) => p.reopenLogs()));
@@ -407,7 +460,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Each listener runs isolated: one that throws is logged and cannot stop the others or the core. */
-  private emitSafely<K extends 'group-added' | 'group-removed' | 'run-started'>(event: K, ...args: SupervisorEvents[K]): void {
+  private emitSafely<K extends 'group-added' | 'group-removed' | 'group-updated' | 'run-started'>(event: K, ...args: SupervisorEvents[K]): void {
     emitSafely(this, event, args[0], (err) => this.logger.error(`a ${event} listener failed: ${(err as Error).stack ?? String(err)}`));
   }
 

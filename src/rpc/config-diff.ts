@@ -1,7 +1,7 @@
 // 4.2.5's diff_to_active (states.md 10.2): which groups a re-read config adds, changes or removes
 // compared with the groups running now. A group is changed when any setting differs.
-import { isDeepStrictEqual } from 'node:util';
-import type { GroupConfig, ProcessConfig } from '../config/types.js';
+import { sameGroupConfig } from '../config/compare.js';
+import type { GroupConfig } from '../config/types.js';
 
 export interface ConfigDiff {
   /** new groups, in the new config's order */
@@ -12,11 +12,6 @@ export interface ConfigDiff {
   removed: string[];
 }
 
-// `raw` holds the section as written (unknown keys included), which 4.2.5 does not compare
-function comparable(group: GroupConfig): unknown {
-  return { ...group, section: undefined, processes: group.processes.map(({ raw: _raw, ...rest }: ProcessConfig) => rest) };
-}
-
 export function diffGroups(active: readonly GroupConfig[], next: readonly GroupConfig[]): ConfigDiff {
   const activeByName = new Map(active.map((g) => [g.name, g]));
   const nextNames = new Set(next.map((g) => g.name));
@@ -24,7 +19,7 @@ export function diffGroups(active: readonly GroupConfig[], next: readonly GroupC
     added: next.filter((g) => !activeByName.has(g.name)),
     changed: next.filter((g) => {
       const current = activeByName.get(g.name);
-      return current !== undefined && !isDeepStrictEqual(comparable(current), comparable(g));
+      return current !== undefined && !sameGroupConfig(current, g);
     }),
     removed: active.filter((g) => !nextNames.has(g.name)).map((g) => g.name),
   };

@@ -9,6 +9,7 @@ import type { Supervisor } from '../process/supervisor.js';
 import { decodeMethodCall, encodeFault, encodeResponse, XmlRpcError } from '../xmlrpc/index.js';
 import { checkAuthorization, type Credentials } from './auth.js';
 import type { Dispatcher } from './dispatcher.js';
+import { callingFrom } from './caller.js';
 import { RpcFault } from './faults.js';
 import { sendError } from './http-errors.js';
 import { followFile } from './logtail.js';
@@ -136,12 +137,12 @@ function handleXmlRpc(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   });
   req.on('end', () => {
     if (received > ctx.maxBodyBytes) return;
-    void answerXmlRpc(ctx, Buffer.concat(chunks).toString('utf8'), res);
+    void answerXmlRpc(ctx, Buffer.concat(chunks).toString('utf8'), req.socket, res);
   });
   req.on('error', () => res.destroy());
 }
 
-async function answerXmlRpc(ctx: HandlerContext, body: string, res: ServerResponse): Promise<void> {
+async function answerXmlRpc(ctx: HandlerContext, body: string, connection: object, res: ServerResponse): Promise<void> {
   let call: ReturnType<typeof decodeMethodCall>;
   try {
     call = decodeMethodCall(body);
@@ -158,7 +159,8 @@ async function answerXmlRpc(ctx: HandlerContext, body: string, res: ServerRespon
   }
   let payload: string;
   try {
-    payload = encodeResponse(await ctx.dispatcher.callLogged(call.methodName, call.params));
+    const { methodName, params } = call;
+    payload = encodeResponse(await callingFrom(connection, () => ctx.dispatcher.callLogged(methodName, params)));
   } catch (err) {
     if (err instanceof RpcFault) {
       payload = encodeFault(err.code, err.text);

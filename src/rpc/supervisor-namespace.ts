@@ -15,6 +15,7 @@ import { diffGroups } from './config-diff.js';
 import { configInfo } from './config-info.js';
 import type { Dispatcher, RpcMethod } from './dispatcher.js';
 import { asRpcFault, RpcFault } from './faults.js';
+import { GranularUpdates } from './granular-update.js';
 import { METHOD_DOCS } from './method-docs.js';
 import { intParam, signalParam, stringParam, truthyParam } from './params.js';
 
@@ -69,9 +70,12 @@ function logFault(err: unknown): never {
 export class SupervisorNamespace {
   /** the groups of the config as last read: the source for getAllConfigInfo and addProcessGroup */
   private lastRead: readonly GroupConfig[];
+  /** update's steps applied member by member (beyond 4.2.5, docs/operations.md) */
+  private readonly granular: GranularUpdates;
 
   constructor(private readonly host: RpcHost) {
     this.lastRead = host.supervisor.config.groups;
+    this.granular = new GranularUpdates(host.supervisor);
   }
 
   /** Register the methods as `<namespace>.<method>` (the [rpcinterface:x] section name, normally 'supervisor'). */
@@ -98,7 +102,7 @@ export class SupervisorNamespace {
       startProcessGroup: (name, wait = true) => this.guarded(() => this.sv.startGroup(stringParam(name!, 'name'), truthyParam(wait)).then(results)),
       startAllProcesses: (wait = true) => this.guarded(() => this.sv.startAll(truthyParam(wait)).then(results)),
       stopProcess: (name, wait = true) => this.guarded(() => this.sv.stopProcess(stringParam(name!, 'name'), truthyParam(wait)).then(results)),
-      stopProcessGroup: (name, wait = true) => this.guarded(() => this.sv.stopGroup(stringParam(name!, 'name'), truthyParam(wait)).then(results)),
+      stopProcessGroup: (name, wait = true) => this.guarded(() => this.stopGroup(stringParam(name!, 'name'), truthyParam(wait)).then(results)),
       stopAllProcesses: (wait = true) => this.guarded(() => this.sv.stopAll(truthyParam(wait)).then(results)),
       signalProcess: (name, signal) => this.guarded(() => results(this.sv.signalProcess(stringParam(name!, 'name'), signalParam(signal!)))),
       signalProcessGroup: (name, signal) => this.guarded(() => results(this.sv.signalGroup(stringParam(name!, 'name'), signalParam(signal!)))),
@@ -174,10 +178,18 @@ export class SupervisorNamespace {
     this.lastRead = config.groups;
     const active = [...this.sv.groups.values()].map((g) => g.config);
     const diff = diffGroups(active, config.groups);
+    this.granular.plan(diff.changed);
     return [[diff.added.map((g) => g.name), diff.changed.map((g) => g.name), diff.removed]];
   }
 
+  private stopGroup(name: string, wait: boolean): Promise<ProcessResult[]> {
+    return this.granular.stop(name, wait) ?? this.sv.stopGroup(name, wait);
+  }
+
   private addProcessGroup(name: string): boolean {
+    const granular = this.granular.add(name);
+    if (granular === 'applied') return true;
+    if (granular === 'still-running') throw new RpcFault('STILL_RUNNING', name);
     const config = this.lastRead.find((g) => g.name === name);
     if (config === undefined) throw new RpcFault('BAD_NAME', name);
     if (!this.sv.addGroup(config)) throw new RpcFault('ALREADY_ADDED', name);
@@ -186,6 +198,9 @@ export class SupervisorNamespace {
 
   private removeProcessGroup(name: string): boolean {
     if (!this.sv.groups.has(name)) throw new RpcFault('BAD_NAME', name);
+    const granular = this.granular.remove(name);
+    if (granular === 'kept') return true;
+    if (granular === 'still-running') throw new RpcFault('STILL_RUNNING', name);
     if (!this.sv.removeGroup(name)) throw new RpcFault('STILL_RUNNING', name);
     return true;
   }

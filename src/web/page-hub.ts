@@ -3,7 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../logging/logger.js';
 import type { ProcessGroup } from '../process/group.js';
-import type { Supervisor } from '../process/supervisor.js';
+import type { GroupUpdate, Supervisor } from '../process/supervisor.js';
 import { parseActionRequest, runAction } from './actions.js';
 import { followLog, type Channel } from './log-follower.js';
 import { ProcessHistory, type HistoryEntry } from './process-history.js';
@@ -22,7 +22,7 @@ export class PageHub {
   private readonly sessions = new Set<PageSession>();
   private readonly history: ProcessHistory;
   private readonly sampler: ResourceSampler;
-  private readonly onGroupsChanged = (_group?: ProcessGroup | string): void => this.broadcast(() => this.snapshot());
+  private readonly onGroupsChanged = (_group?: ProcessGroup | string | GroupUpdate): void => this.broadcast(() => this.snapshot());
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -32,6 +32,7 @@ export class PageHub {
     this.sampler = new ResourceSampler(supervisor, (at, values) => this.onSample(at, values));
     supervisor.on('group-added', this.onGroupsChanged);
     supervisor.on('group-removed', this.onGroupsChanged);
+    supervisor.on('group-updated', this.onGroupsChanged);
   }
 
   attach(socket: WebSocket): void {
@@ -60,6 +61,7 @@ export class PageHub {
     this.history.close();
     this.supervisor.off('group-added', this.onGroupsChanged);
     this.supervisor.off('group-removed', this.onGroupsChanged);
+    this.supervisor.off('group-updated', this.onGroupsChanged);
   }
 
   private snapshot(): object {

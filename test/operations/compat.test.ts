@@ -30,6 +30,8 @@ const SAMPLES: Record<string, string> = {
   healthcheck_timeout: '2',
   healthcheck_retries: '3',
   healthcheck_start_period: '1',
+  // an empty list: a real file adds to the environment by design (test/config/environment-file.test.ts)
+  environment_file: '',
 };
 // one health check per program
 const EXCLUSIVE = new Set(['healthcheck_http', 'healthcheck_tcp']);

@@ -26,6 +26,7 @@ export function expandSubscription(types: Iterable<EventTypeName>): Set<Concrete
 export class EventBus {
   private subscribers: Subscriber[] = [];
   private publishedCount = 0;
+  private readonly publishedPerType = new Map<ConcreteEventName, number>();
 
   constructor(private onSubscriberError: (name: string, err: unknown) => void = () => {}) {}
 
@@ -50,6 +51,7 @@ export class EventBus {
 
   publish(event: SupervisorEvent): void {
     this.publishedCount++;
+    this.publishedPerType.set(event.type, (this.publishedPerType.get(event.type) ?? 0) + 1);
     // the array is replaced on (un)subscribe, so a handler that subscribes does not disturb this loop
     for (const subscriber of this.subscribers) {
       if (!subscriber.concrete.has(event.type)) continue;
@@ -63,6 +65,11 @@ export class EventBus {
 
   get published(): number {
     return this.publishedCount;
+  }
+
+  /** Events published so far, by type (types never published are absent); the bus outlives reloads. */
+  get publishedByType(): ReadonlyMap<ConcreteEventName, number> {
+    return this.publishedPerType;
   }
 }
 

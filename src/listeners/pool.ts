@@ -59,10 +59,14 @@ export interface PoolStats {
   dropped: number;
   /** output lines inside the dropped PROCESS_LOG events */
   droppedLines: number;
+  /** events ever written to the spool file (each comes back as the buffer drains) */
+  spoolWrites: number;
   /** events held in memory */
   buffered: number;
   /** events held in the spool file */
   spooled: number;
+  /** bytes of the spool file still to be read back */
+  spoolBytes: number;
 }
 
 export class ListenerPool {
@@ -73,7 +77,7 @@ export class ListenerPool {
   private readonly inFlight = new Map<PoolListener, Buffered>();
   private readonly busyTimers = new Map<PoolListener, NodeJS.Timeout>();
   private nextPoolserial = 0;
-  private readonly counters = { accepted: 0, delivered: 0, rejected: 0, dropped: 0, droppedLines: 0 };
+  private readonly counters = { accepted: 0, delivered: 0, rejected: 0, dropped: 0, droppedLines: 0, spoolWrites: 0 };
   /** drops since the buffer last had room: logged once per burst, summed at its end */
   private burstDrops = 0;
   private burstDroppedLines = 0;
@@ -89,7 +93,8 @@ export class ListenerPool {
   }
 
   get stats(): PoolStats {
-    return { ...this.counters, buffered: this.buffer.length, spooled: this.options.spool?.length ?? 0 };
+    const spool = this.options.spool;
+    return { ...this.counters, buffered: this.buffer.length, spooled: spool?.length ?? 0, spoolBytes: spool?.bytes ?? 0 };
   }
 
   /** The pool's processes in pool order (priority, then name); a new spawn resets its protocol. */
@@ -129,6 +134,7 @@ export class ListenerPool {
     }
     try {
       spool.push(item);
+      this.counters.spoolWrites++;
     } catch (err) {
       this.countDrop(item, `pool ${this.name} cannot spool event ${item.serial}, discarding it: ${(err as Error).message}`);
     }

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { CaptureSplitter } from './capture.js';
 import type { ChildLogFile } from './child-log-file.js';
 import { DEFAULT_FLUSH_DELAY_MS, LineFramer, type OutputLine, type OutputStream } from './line-framer.js';
+import { countChunk, type StreamCounts } from './output-counts.js';
 import type { OutputSink } from './pipe-to-log.js';
 import { stripEscapes } from './strip-ansi.js';
 import type { SyslogWriter } from './syslog.js';
@@ -13,6 +14,8 @@ import { LineStampInserter } from './timestamp-format.js';
 export interface OutputChannelOptions {
   stream: OutputStream;
   processName: string;
+  /** the process's running totals for this stream, added to on every chunk */
+  counts: StreamCounts;
   /** null = NONE */
   file: ChildLogFile | null;
   logger: Logger;
@@ -56,6 +59,7 @@ export class OutputChannel implements OutputSink {
   }
 
   write(chunk: Buffer): boolean {
+    countChunk(this.options.counts, chunk);
     if (this.plain && !this.options.wantsLines() && !this.options.logger.isEnabled(LEVELS.DEBG)) {
       return this.file === null || this.file.write(chunk);
     }

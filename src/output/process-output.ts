@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { OutputChannel } from './channel.js';
 import { ChildLogFile, type LogReportLevel } from './child-log-file.js';
 import type { OutputLine, OutputStream } from './line-framer.js';
+import { emptyOutputCounts, type OutputCounts, type OutputCountsView } from './output-counts.js';
 import { readOutputSettings, type OutputSettings } from './output-settings.js';
 import type { SyslogWriter } from './syslog.js';
 import { timestampPrefixer } from './timestamp-format.js';
@@ -38,6 +39,8 @@ export class ProcessOutput {
   private stdoutFile: ChildLogFile | null = null;
   private stderrFile: ChildLogFile | null = null;
   private readonly settings: OutputSettings;
+  /** over every run of the child; each run's channels add to it */
+  private readonly written: OutputCounts = emptyOutputCounts();
 
   constructor(private readonly options: ProcessOutputOptions) {
     this.settings = readOutputSettings(options.config);
@@ -54,6 +57,11 @@ export class ProcessOutput {
     }
   }
 
+  /** Bytes and lines the child wrote per stream (fd 2 counts as stderr even when redirected to the stdout log). */
+  get counts(): OutputCountsView {
+    return this.written;
+  }
+
   /** The channel one pipe of the child with `pid` feeds; capture and line state start afresh per run. */
   channel(stream: OutputStream, pid: number): OutputChannel {
     const { config } = this.options;
@@ -62,6 +70,7 @@ export class ProcessOutput {
     return new OutputChannel({
       stream,
       processName: config.name,
+      counts: this.written[stream],
       file: this.fileFor(stream),
       logger: this.options.logger,
       timestamps: timestamps ? timestampPrefixer(this.settings.timestampFormat) : null,

@@ -17,6 +17,20 @@ export interface RunnerOptions {
 
 export class TimedOut extends Error {}
 
+/** A runner's counts since it started, and its queue now (read by the metrics). */
+export interface RunnerStats {
+  /** events given to the runner by the bus or the line consumer */
+  received: number;
+  /** handler calls that returned (or resolved) in time */
+  delivered: number;
+  /** handler calls that threw or timed out */
+  failed: number;
+  /** events dropped because the queue was full */
+  dropped: number;
+  /** events waiting in the queue */
+  queued: number;
+}
+
 /** Resolves with the call's outcome or rejects with TimedOut after ms; a sync throw becomes a rejection. */
 export async function timeBoxed<T>(call: () => T | Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -93,6 +107,7 @@ export class PluginRunner {
   /** calls that threw or timed out */
   failed = 0;
   delivered = 0;
+  private received = 0;
 
   constructor(private readonly options: RunnerOptions) {
     this.failures = new RateLimitedReport((m) => options.log.error(m));
@@ -103,9 +118,14 @@ export class PluginRunner {
     return this.queue.length - this.head;
   }
 
+  get stats(): RunnerStats {
+    return { received: this.received, delivered: this.delivered, failed: this.failed, dropped: this.dropped, queued: this.queued };
+  }
+
   /** Called by the bus: queue, dropping the oldest when full; never calls the plugin synchronously. */
   accept(event: SupervisorEvent): void {
     if (this.closed) return;
+    this.received++;
     if (this.queued >= this.options.queueSize) {
       const oldest = this.queue[this.head];
       this.queue[this.head++] = undefined;

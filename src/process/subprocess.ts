@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { ProcessConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputLine } from '../output/line-framer.js';
+import type { OutputCountsView } from '../output/output-counts.js';
 import { pipeToLog } from '../output/pipe-to-log.js';
 import { ProcessOutput, type ProcessCommunication } from '../output/process-output.js';
 import type { SyslogWriter } from '../output/syslog.js';
@@ -186,6 +187,11 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
 
   get spawnerr(): string | null {
     return this.spawnError;
+  }
+
+  /** Bytes and lines written per stream over every run of this process (read by the metrics). */
+  get outputCounts(): OutputCountsView {
+    return this.output.counts;
   }
 
   /** How the child last ended; null before the first exit. */

@@ -1,0 +1,127 @@
+// The daemon's Prometheus metrics: one prom-client Registry of its own (never the global one) that
+// lives as long as the daemon, across SIGHUP reloads, like the event bus. Nothing is counted here
+// on a hot path: the modules that own the numbers keep plain counters, each run is observed
+// through their read-only accessors and the core's state changes, and a scrape renders them.
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { EventBus } from '../events/bus.js';
+import type { ListenerPool } from '../listeners/pool.js';
+import type { OutputCountsView } from '../output/output-counts.js';
+import type { PluginRunner } from '../plugins/runner.js';
+import type { ProcessGroup } from '../process/group.js';
+import { processStateName } from '../process/states.js';
+import type { StateChange } from '../process/subprocess.js';
+import type { Supervisor } from '../process/supervisor.js';
+import { CarriedTotals } from './carried-totals.js';
+import { registerFamilies } from './families.js';
+import { processKey, ProcessTallies } from './process-tally.js';
+import { EMPTY_SNAPSHOT, OUTPUT_COUNTERS, PLUGIN_COUNTERS, POOL_COUNTERS, type OutputCounter, type PluginCounter, type PoolCounter, type Snapshot } from './snapshot.js';
+
+/** What the HTTP route needs: the exposition text and its content type. */
+export interface MetricsRenderer {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+/** The objects of one run that own numbers. */
+export interface RunSources {
+  supervisor: Supervisor;
+  pools: { readonly pools: ReadonlyMap<string, ListenerPool> };
+  plugins: { readonly instances: ReadonlyMap<string, PluginRunner> };
+}
+
+// prom-client samples event loop delay on a timer of this period; its default (10 ms) wakes an idle
+// daemon 100 times a second. At this period it never fires: the percentile gauges it feeds are
+// dropped below, and nodejs_eventloop_lag_seconds (measured at each scrape) stays.
+const NO_LOOP_SAMPLING_MS = 2 ** 31 - 1;
+const LOOP_DELAY_PERCENTILES = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'].map((s) => `nodejs_eventloop_lag_${s}_seconds`);
+
+export class DaemonMetrics implements MetricsRenderer {
+  private readonly registry = new Registry();
+  private readonly tallies = new ProcessTallies();
+  private readonly output = new CarriedTotals<OutputCountsView, OutputCounter>(OUTPUT_COUNTERS, (c) => ({
+    stdoutBytes: c.stdout.bytes,
+    stdoutLines: c.stdout.lines,
+    stderrBytes: c.stderr.bytes,
+    stderrLines: c.stderr.lines,
+  }));
+  private readonly pools = new CarriedTotals<ListenerPool, PoolCounter>(POOL_COUNTERS, (pool) => pool.stats);
+  private readonly plugins = new CarriedTotals<PluginRunner, PluginCounter>(PLUGIN_COUNTERS, (runner) => runner.stats);
+  private run: RunSources | null = null;
+  private current: Snapshot = EMPTY_SNAPSHOT;
+
+  constructor(private readonly bus: EventBus) {
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: NO_LOOP_SAMPLING_MS });
+    for (const name of LOOP_DELAY_PERCENTILES) this.registry.removeSingleMetric(name);
+    registerFamilies(this.registry, () => this.current);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Follow one run until the returned function is called (the run's end, after its last state change). */
+  observeRun(run: RunSources): () => void {
+    const { supervisor } = run;
+    this.run = run;
+    const onState = (change: StateChange): void => this.tallies.record(change);
+    const onGroupAdded = (group: ProcessGroup): void => this.trackGroup(run, group);
+    const onGroupRemoved = (name: string): void => {
+      this.output.releaseWhere((key) => key.startsWith(processKey(name, '')));
+      this.pools.release(name);
+    };
+    supervisor.on('process-state', onState);
+    supervisor.on('group-added', onGroupAdded);
+    supervisor.on('group-removed', onGroupRemoved);
+    for (const group of supervisor.groups.values()) this.trackGroup(run, group);
+    for (const [name, runner] of run.plugins.instances) this.plugins.track(name, runner);
+    return () => {
+      supervisor.off('process-state', onState);
+      supervisor.off('group-added', onGroupAdded);
+      supervisor.off('group-removed', onGroupRemoved);
+      this.output.releaseWhere(() => true);
+      this.pools.releaseWhere(() => true);
+      this.plugins.releaseWhere(() => true);
+      if (this.run === run) this.run = null;
+    };
+  }
+
+  /** The exposition text of every metric, read now. */
+  render(): Promise<string> {
+    this.current = this.snapshot();
+    return this.registry.metrics();
+  }
+
+  private trackGroup(run: RunSources, group: ProcessGroup): void {
+    for (const proc of group.processes) this.output.track(processKey(group.name, proc.name), proc.outputCounts);
+    const pool = run.pools.pools.get(group.name);
+    if (pool !== undefined) this.pools.track(group.name, pool);
+  }
+
+  private snapshot(): Snapshot {
+    const run = this.run;
+    if (run === null) return { ...EMPTY_SNAPSHOT, published: this.bus.publishedByType };
+    return {
+      processes: run.supervisor.processes().map((proc) => {
+        const key = processKey(proc.group, proc.name);
+        this.output.track(key, proc.outputCounts);
+        return {
+          labels: { group: proc.group, process: proc.name },
+          state: processStateName(proc.state),
+          startTime: proc.getInfo().start,
+          tally: this.tallies.get(key),
+          output: this.output.totals(key),
+        };
+      }),
+      pools: [...run.pools.pools].map(([name, pool]) => {
+        this.pools.track(name, pool);
+        const { buffered, spooled, spoolBytes } = pool.stats;
+        return { labels: { pool: name }, counters: this.pools.totals(name), buffered, spooled, spoolBytes };
+      }),
+      plugins: [...run.plugins.instances].map(([name, runner]) => {
+        this.plugins.track(name, runner);
+        return { labels: { plugin: name }, counters: this.plugins.totals(name), queued: runner.queued };
+      }),
+      published: this.bus.publishedByType,
+    };
+  }
+}

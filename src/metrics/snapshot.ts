@@ -1,0 +1,48 @@
+// What one scrape reports, read in one pass from the current run and the daemon-long totals, so
+// every family of a scrape describes the same moment.
+import type { ConcreteEventName } from '../events/types.js';
+import type { PoolStats } from '../listeners/pool.js';
+import type { RunnerStats } from '../plugins/runner.js';
+import type { ProcessStateName } from '../process/states.js';
+import type { ProcessTally } from './process-tally.js';
+
+export const OUTPUT_COUNTERS = ['stdoutBytes', 'stdoutLines', 'stderrBytes', 'stderrLines'] as const;
+export type OutputCounter = (typeof OUTPUT_COUNTERS)[number];
+
+export const POOL_COUNTERS = ['accepted', 'delivered', 'rejected', 'dropped', 'droppedLines', 'spoolWrites'] as const satisfies readonly (keyof PoolStats)[];
+export type PoolCounter = (typeof POOL_COUNTERS)[number];
+
+export const PLUGIN_COUNTERS = ['received', 'delivered', 'failed', 'dropped'] as const satisfies readonly (keyof RunnerStats)[];
+export type PluginCounter = (typeof PLUGIN_COUNTERS)[number];
+
+export interface ProcessRow {
+  labels: { group: string; process: string };
+  state: ProcessStateName;
+  /** epoch seconds of the last spawn attempt, 0 = never started */
+  startTime: number;
+  tally: Readonly<ProcessTally> | undefined;
+  output: Record<OutputCounter, number>;
+}
+
+export interface PoolRow {
+  labels: { pool: string };
+  counters: Record<PoolCounter, number>;
+  buffered: number;
+  spooled: number;
+  spoolBytes: number;
+}
+
+export interface PluginRow {
+  labels: { plugin: string };
+  counters: Record<PluginCounter, number>;
+  queued: number;
+}
+
+export interface Snapshot {
+  processes: ProcessRow[];
+  pools: PoolRow[];
+  plugins: PluginRow[];
+  published: ReadonlyMap<ConcreteEventName, number>;
+}
+
+export const EMPTY_SNAPSHOT: Snapshot = { processes: [], pools: [], plugins: [], published: new Map() };

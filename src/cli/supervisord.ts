@@ -13,6 +13,7 @@ import { isDaemonChild, runDetachedCopy, reportToParent } from '../daemon/daemon
 import { SignalQueue } from '../daemon/signals.js';
 import { EventBus, EventSerials } from '../events/bus.js';
 import { runOnce } from '../daemon/run.js';
+import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { OrphanReaper } from '../daemon/orphan-reaper.js';
 import { ESSENTIAL_EXIT_STATUS } from '../daemon/essential-programs.js';
 import { HttpServerStartError } from '../rpc/servers.js';
@@ -78,6 +79,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     const bus = new EventBus();
     const serials = new EventSerials();
+    const metrics = new DaemonMetrics(bus);
     let first = true;
     let exitStatus = 0;
     for (;;) {
@@ -115,6 +117,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         bus,
         serials,
         reaper: typeof reaper === 'string' ? null : reaper,
+        metrics,
       }).catch((err: unknown) =>
         err instanceof HttpServerStartError || err instanceof MainLogOpenError || err instanceof PluginConfigError
           ? fail(err.message)

@@ -15,6 +15,7 @@ import { writePidfile, removeQuietly } from './pidfile.js';
 import type { DaemonSignal, SignalQueue } from './signals.js';
 import type { OrphanReaper } from './orphan-reaper.js';
 import { watchEssentialPrograms } from './essential-programs.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 
 /** essential-failed: an essential program failed; the daemon stops everything and exits non-zero */
 export type RunOutcome = 'shutdown' | 'restart' | 'essential-failed';
@@ -39,6 +40,8 @@ export interface RunContext {
   serials: EventSerials;
   /** waits for the children Node did not spawn (orphans re-parented to us as PID 1); null if unavailable */
   reaper: OrphanReaper | null;
+  /** the Prometheus metrics live as long as the daemon too: counters continue across reloads */
+  metrics: DaemonMetrics;
 }
 
 export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
@@ -58,6 +61,8 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   // plugins load before the groups exist, so they see the first PROCESS_GROUP_ADDED too
   const plugins = await startPluginHost({ sections: config.extraSections, supervisor, bus: ctx.bus, logger, strict: ctx.firstRun });
   const detachEventSources = attachEventSources(supervisor, ctx.bus, [plugins.lineConsumer]);
+  // before the first spawn, so every start and exit of the run is counted
+  const detachMetrics = ctx.metrics.observeRun({ supervisor, pools, plugins });
   // an RPC shutdown/restart ends the run like the matching signal; answered first, acted on next tick
   let requestOutcome: (outcome: RunOutcome) => void = () => {};
   const requested = new Promise<RunOutcome>((resolve) => (requestOutcome = (o) => setImmediate(() => resolve(o))));
@@ -73,7 +78,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     requestShutdown: () => requestOutcome('shutdown'),
     requestRestart: () => requestOutcome('restart'),
     onRemoteCommunication: (type, data) => ctx.bus.publish({ type: 'REMOTE_COMMUNICATION', time: Date.now(), commtype: type, data }),
-  }, { web });
+  }, { web, metrics: ctx.metrics });
 
   const detachEssentials = watchEssentialPrograms(supervisor, (reason) => {
     logger.critical(`${reason}: shutting down`);
@@ -104,6 +109,8 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     // after the children stopped, so their last lines and states reach the plugins
     await plugins.close();
     pools.detach();
+    // last: the pools' and plugins' final counts are kept for the next run
+    detachMetrics();
     // upgraded connections hold the servers open: end them first
     web.close();
     await rpc.close();

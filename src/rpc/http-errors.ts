@@ -5,6 +5,7 @@ const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   411: 'Length Required',
   413: 'Request Entity Too Large',
   500: 'Internal Server Error',

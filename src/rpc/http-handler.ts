@@ -1,5 +1,6 @@
 // One request of any of our HTTP servers (rpc.md 2.1): authentication, then /RPC2 (POST, XML-RPC),
-// /logtail/... and /mainlogtail (GET, streaming), then the web page (src/web); anything else is 404.
+// /logtail/... and /mainlogtail (GET, streaming), /metrics (GET, Prometheus text format), then the
+// web page (src/web); anything else is 404.
 // WebSocket upgrades pass the same authentication before the web layer sees them.
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +15,7 @@ import { RpcFault } from './faults.js';
 import { sendError } from './http-errors.js';
 import { followFile } from './logtail.js';
 import { refuse, type WebFrontend } from '../web/frontend.js';
+import type { MetricsRenderer } from '../metrics/daemon-metrics.js';
 
 /** Largest request body accepted; a bigger one is refused with 413 before it is read. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -26,6 +28,8 @@ export interface HandlerContext {
   maxBodyBytes: number;
   /** the status page and /events; null = no web layer (404 and refused upgrades) */
   web: WebFrontend | null;
+  /** GET /metrics; null = 404 */
+  metrics: MetricsRenderer | null;
 }
 
 function decodedPath(url: string): string | null {
@@ -77,6 +81,8 @@ export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials
       if (req.method !== 'GET') sendError(res, 400);
       else if (!fs.existsSync(ctx.mainLogfile)) sendError(res, 404);
       else followFile(ctx.mainLogfile, res, {});
+    } else if (ctx.metrics !== null && path.split('?')[0] === '/metrics') {
+      handleMetrics(ctx, ctx.metrics, req, res);
     } else if (!ctx.web?.handleRequest(req, res)) {
       sendError(res, 404);
     }
@@ -108,6 +114,26 @@ function handleProcessTail(ctx: HandlerContext, path: string, res: ServerRespons
   }
   if (logfile === '' || !fs.existsSync(logfile)) sendError(res, 404);
   else followFile(logfile, res, { 'X-Accel-Buffering': 'no' });
+}
+
+function handleMetrics(ctx: HandlerContext, metrics: MetricsRenderer, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    sendError(res, 405);
+    return;
+  }
+  metrics.render().then(
+    (text) => {
+      if (res.destroyed) return;
+      const body = Buffer.from(text, 'utf8');
+      res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    (err: unknown) => {
+      ctx.logger.error(`rendering /metrics failed: ${(err as Error)?.stack ?? String(err)}`);
+      sendError(res, 500);
+    },
+  );
 }
 
 function handleXmlRpc(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): void {

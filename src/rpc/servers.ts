@@ -13,6 +13,7 @@ import { DEFAULT_MAX_BODY_BYTES, makeRequestHandler, makeUpgradeHandler, type Ha
 import { SupervisorNamespace, type RpcHost } from './supervisor-namespace.js';
 import { registerSystemNamespace } from './system-namespace.js';
 import type { WebFrontend } from '../web/frontend.js';
+import type { MetricsRenderer } from '../metrics/daemon-metrics.js';
 
 // the loader reports factories as dotted paths; 4.2.5's own is written either way in configs
 const MAIN_RPC_FACTORIES = new Set(['supervisor.rpcinterface:make_main_rpcinterface', 'supervisor.rpcinterface.make_main_rpcinterface']);
@@ -37,6 +38,8 @@ export interface RpcServerOptions {
   maxBodyBytes?: number;
   /** the web page and /events on the same servers and auth; absent = RPC and log tails only */
   web?: WebFrontend;
+  /** GET /metrics (Prometheus text format) on the same servers and auth; absent = 404 */
+  metrics?: MetricsRenderer;
 }
 
 export interface RpcServers {
@@ -161,6 +164,7 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
     mainLogfile: host.mainLogfile,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     web: options.web ?? null,
+    metrics: options.metrics ?? null,
   };
   const opened: { server: http.Server; socketFile: string | null }[] = [];
   const closeAll = async (): Promise<void> => {

@@ -35,20 +35,20 @@ test('/metrics counts what the daemon did, over the unix socket and inet with au
   const socket = path.join(dir, 'supervisor.sock');
   const port = await freePort();
   const record = (name: string): string => path.join(dir, `${name}.jsonl`);
-  const conf = writeConfig(
-    dir,
+  // writerLines: how many stdout lines the writer prints (changed later to make `update` replace it)
+  const body = (writerLines: number): string =>
     `[unix_http_server]\nfile=${socket}\n` +
       `[inet_http_server]\nport=127.0.0.1:${port}\nusername=${USER}\npassword=${PASSWORD}\n` +
       `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
-      `[program:writer]\ncommand=${FIXTURES}/print-lines-then-wait.sh ${OUT_LINES} ${ERR_LINES}\nstartsecs=0\n` +
+      `[program:writer]\ncommand=${FIXTURES}/print-lines-then-wait.sh ${writerLines} ${ERR_LINES}\nstartsecs=0\n` +
       `[program:flaky]\ncommand=${FIXTURES}/exit-3-n-times.sh ${dir}/flaky.runs ${FAILURES}\nstartsecs=0\nautorestart=unexpected\nexitcodes=0\n` +
       `[program:steady]\ncommand=${FIXTURES}/forever.sh\nstartsecs=0\n` +
       `[eventlistener:ok]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nenvironment=RECORD_FILE="${record('ok')}"\n` +
       `[eventlistener:dropping]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nenvironment=MODE="hang-first",RECORD_FILE="${record('dropping')}"\n` +
       `[eventlistener:spooling]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nbuffer_overflow=spool\nenvironment=MODE="hang-first",RECORD_FILE="${record('spooling')}"\n` +
       `[plugin:counter]\nmodule=${fixture('count-lines.mjs')}\nevents=REMOTE_COMMUNICATION\nfile=${dir}/counted\n` +
-      `[plugin:stuck]\nmodule=${fixture('hangs.mjs')}\nevents=REMOTE_COMMUNICATION\nqueue_size=2\ncall_timeout=120\nflush_timeout=0.1\n`,
-  );
+      `[plugin:stuck]\nmodule=${fixture('hangs.mjs')}\nevents=REMOTE_COMMUNICATION\nqueue_size=2\ncall_timeout=120\nflush_timeout=0.1\n`;
+  const conf = writeConfig(dir, body(OUT_LINES));
   const startedAt = Math.floor(Date.now() / 1000);
   const daemon = startDaemon(dir, ['-n', '-c', conf]);
   t.after(async () => {
@@ -159,6 +159,8 @@ test('/metrics counts what the daemon did, over the unix socket and inet with au
   const overInet = parseMetrics(inet.body);
   assert.equal(overInet.value('supervisor_process_output_bytes_total', stream('stdout')), OUT_BYTES);
   assert.equal(overInet.value('supervisor_listener_pool_events_dropped_total', { pool: 'dropping' }), 2);
+  const head = await getOverSocket(socket, '/metrics', 'HEAD');
+  assert.deepEqual([head.status, head.contentType, head.body], [200, 'text/plain; version=0.0.4; charset=utf-8', '']);
   assert.equal((await getOverSocket(socket, '/metrics', 'POST')).status, 405);
 
   // SIGHUP: a new run with new processes, pools and plugin runners; the counters go on
@@ -181,4 +183,16 @@ test('/metrics counts what the daemon did, over the unix socket and inet with au
   assert.deepEqual(pool(after, 'spooling'), { received: EVENTS, delivered: 0, dropped: 0, spooledTotal: 2, buffered: 0, spooled: 0 });
   assert.deepEqual(plugin(after, 'counter'), { received: EVENTS, delivered: EVENTS, failed: 0, dropped: 0, queued: 0 });
   assert.deepEqual(plugin(after, 'stuck'), { received: EVENTS, delivered: 0, failed: 0, dropped: 2, queued: 0 });
+
+  // update: the changed writer group is removed and added again (a new process, same name): its
+  // counters go on from where the removed one stopped
+  writeConfig(dir, body(2 * OUT_LINES));
+  await rpcCall(socket, 'supervisor.reloadConfig');
+  await rpcCall(socket, 'supervisor.stopProcessGroup', ['writer']);
+  await rpcCall(socket, 'supervisor.removeProcessGroup', ['writer']);
+  await rpcCall(socket, 'supervisor.addProcessGroup', ['writer']);
+  const updated = await scrapeUntil('the updated writer to print', (m) => m.find('supervisor_process_output_lines_total', stream('stdout')) === 4 * OUT_LINES);
+  assert.equal(updated.value('supervisor_process_output_lines_total', stream('stderr')), 3 * ERR_LINES);
+  assert.equal(updated.value('supervisor_process_starts_total', proc('writer')), 3);
+  assert.deepEqual(exits(updated, 'writer'), { expected: 0, unexpected: 0, stopped: 2 });
 });

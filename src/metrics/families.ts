@@ -116,6 +116,9 @@ export function registerFamilies(registry: Registry, snapshot: () => Snapshot): 
   counter(registry, 'supervisor_plugin_events_dropped_total', 'Events dropped because the plugin queue was full (queue_size).', ['plugin'], function* () {
     for (const p of plugins()) yield [p.labels, p.counters.dropped];
   });
+  counter(registry, 'supervisor_plugin_lines_dropped_total', 'Output lines inside the dropped PROCESS_LOG events.', ['plugin'], function* () {
+    for (const p of plugins()) yield [p.labels, p.counters.droppedLines];
+  });
   gauge(registry, 'supervisor_plugin_queued_events', 'Events waiting in the plugin queue.', ['plugin'], function* () {
     for (const p of plugins()) yield [p.labels, p.queued];
   });

@@ -12,7 +12,7 @@ export type OutputCounter = (typeof OUTPUT_COUNTERS)[number];
 export const POOL_COUNTERS = ['accepted', 'delivered', 'rejected', 'dropped', 'droppedLines', 'spoolWrites'] as const satisfies readonly (keyof PoolStats)[];
 export type PoolCounter = (typeof POOL_COUNTERS)[number];
 
-export const PLUGIN_COUNTERS = ['received', 'delivered', 'failed', 'dropped'] as const satisfies readonly (keyof RunnerStats)[];
+export const PLUGIN_COUNTERS = ['received', 'delivered', 'failed', 'dropped', 'droppedLines'] as const satisfies readonly (keyof RunnerStats)[];
 export type PluginCounter = (typeof PLUGIN_COUNTERS)[number];
 
 export interface ProcessRow {

@@ -27,6 +27,8 @@ export interface RunnerStats {
   failed: number;
   /** events dropped because the queue was full */
   dropped: number;
+  /** output lines inside the dropped PROCESS_LOG events */
+  droppedLines: number;
   /** events waiting in the queue */
   queued: number;
 }
@@ -119,7 +121,8 @@ export class PluginRunner {
   }
 
   get stats(): RunnerStats {
-    return { received: this.received, delivered: this.delivered, failed: this.failed, dropped: this.dropped, queued: this.queued };
+    const { received, delivered, failed, dropped, droppedLines, queued } = this;
+    return { received, delivered, failed, dropped, droppedLines, queued };
   }
 
   /** Called by the bus: queue, dropping the oldest when full; never calls the plugin synchronously. */

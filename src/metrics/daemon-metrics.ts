@@ -10,7 +10,7 @@ import type { PluginRunner } from '../plugins/runner.js';
 import type { ProcessGroup } from '../process/group.js';
 import { processStateName } from '../process/states.js';
 import type { StateChange } from '../process/subprocess.js';
-import type { Supervisor } from '../process/supervisor.js';
+import type { GroupUpdate, Supervisor } from '../process/supervisor.js';
 import { CarriedTotals } from './carried-totals.js';
 import { registerFamilies } from './families.js';
 import { processKey, ProcessTallies } from './process-tally.js';
@@ -69,15 +69,22 @@ export class DaemonMetrics implements MetricsRenderer {
       this.output.releaseWhere((key) => key.startsWith(processKey(name, '')));
       this.pools.release(name);
     };
+    // a granular update replaces members inside a group that stays
+    const onGroupUpdated = ({ group, added, removed }: GroupUpdate): void => {
+      for (const proc of removed) this.output.release(processKey(group.name, proc.name));
+      for (const proc of added) this.output.track(processKey(group.name, proc.name), proc.outputCounts);
+    };
     supervisor.on('process-state', onState);
     supervisor.on('group-added', onGroupAdded);
     supervisor.on('group-removed', onGroupRemoved);
+    supervisor.on('group-updated', onGroupUpdated);
     for (const group of supervisor.groups.values()) this.trackGroup(run, group);
     for (const [name, runner] of run.plugins.instances) this.plugins.track(name, runner);
     return () => {
       supervisor.off('process-state', onState);
       supervisor.off('group-added', onGroupAdded);
       supervisor.off('group-removed', onGroupRemoved);
+      supervisor.off('group-updated', onGroupUpdated);
       this.output.releaseWhere(() => true);
       this.pools.releaseWhere(() => true);
       this.plugins.releaseWhere(() => true);

@@ -3,10 +3,13 @@
 // unix socket and over inet with Basic auth, read with a Prometheus text-format parser; every
 // counter must equal what the test did, before and after a SIGHUP reload.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { FIXTURES, freePort, makeTempDir, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
+import { REFERENCE_SUPERVISORCTL } from '../helpers/parity.js';
 import { rpcCall } from '../helpers/rpc-client.js';
 import { fixture } from '../plugins/helpers.js';
 import { getOverInet, getOverSocket, parseMetrics, type Metrics } from './scrape.js';
@@ -35,19 +38,25 @@ test('/metrics counts what the daemon did, over the unix socket and inet with au
   const socket = path.join(dir, 'supervisor.sock');
   const port = await freePort();
   const record = (name: string): string => path.join(dir, `${name}.jsonl`);
-  // writerLines: how many stdout lines the writer prints (changed later to make `update` replace it)
+  // writerLines: how many stdout lines the writer prints (changed later for `update`); 0 = no writer
   const body = (writerLines: number): string =>
-    `[unix_http_server]\nfile=${socket}\n` +
+    `[unix_http_server]\nfile=${socket}\n[supervisorctl]\nserverurl=unix://${socket}\n` +
       `[inet_http_server]\nport=127.0.0.1:${port}\nusername=${USER}\npassword=${PASSWORD}\n` +
       `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
-      `[program:writer]\ncommand=${FIXTURES}/print-lines-then-wait.sh ${writerLines} ${ERR_LINES}\nstartsecs=0\n` +
+      (writerLines > 0 ? `[program:writer]\ncommand=${FIXTURES}/print-lines-then-wait.sh ${writerLines} ${ERR_LINES}\nstartsecs=0\n` : '') +
       `[program:flaky]\ncommand=${FIXTURES}/exit-3-n-times.sh ${dir}/flaky.runs ${FAILURES}\nstartsecs=0\nautorestart=unexpected\nexitcodes=0\n` +
       `[program:steady]\ncommand=${FIXTURES}/forever.sh\nstartsecs=0\n` +
+      // each member reads its line count from its own env file: one can change alone
+      `[program:pair]\ncommand=/bin/sh -c 'exec ${FIXTURES}/print-lines-then-wait.sh "$LINES" 0'\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)s\n` +
+      `startsecs=0\nenvironment_file=${dir}/pair-%(process_num)s.env\n` +
       `[eventlistener:ok]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nenvironment=RECORD_FILE="${record('ok')}"\n` +
       `[eventlistener:dropping]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nenvironment=MODE="hang-first",RECORD_FILE="${record('dropping')}"\n` +
       `[eventlistener:spooling]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nbuffer_overflow=spool\nenvironment=MODE="hang-first",RECORD_FILE="${record('spooling')}"\n` +
       `[plugin:counter]\nmodule=${fixture('count-lines.mjs')}\nevents=REMOTE_COMMUNICATION\nfile=${dir}/counted\n` +
       `[plugin:stuck]\nmodule=${fixture('hangs.mjs')}\nevents=REMOTE_COMMUNICATION\nqueue_size=2\ncall_timeout=120\nflush_timeout=0.1\n`;
+  const setPairLines = (num: number, lines: number): void => fs.writeFileSync(path.join(dir, `pair-${num}.env`), `LINES=${lines}\n`);
+  setPairLines(0, 10);
+  setPairLines(1, 10);
   const conf = writeConfig(dir, body(OUT_LINES));
   const startedAt = Math.floor(Date.now() / 1000);
   const daemon = startDaemon(dir, ['-n', '-c', conf]);
@@ -141,10 +150,11 @@ test('/metrics counts what the daemon did, over the unix socket and inet with au
     delivered: m.value('supervisor_plugin_events_delivered_total', { plugin: name }),
     failed: m.value('supervisor_plugin_events_failed_total', { plugin: name }),
     dropped: m.value('supervisor_plugin_events_dropped_total', { plugin: name }),
+    droppedLines: m.value('supervisor_plugin_lines_dropped_total', { plugin: name }),
     queued: m.value('supervisor_plugin_queued_events', { plugin: name }),
   });
-  assert.deepEqual(plugin(before, 'counter'), { received: EVENTS, delivered: EVENTS, failed: 0, dropped: 0, queued: 0 });
-  assert.deepEqual(plugin(before, 'stuck'), { received: EVENTS, delivered: 0, failed: 0, dropped: 2, queued: 2 });
+  assert.deepEqual(plugin(before, 'counter'), { received: EVENTS, delivered: EVENTS, failed: 0, dropped: 0, droppedLines: 0, queued: 0 });
+  assert.deepEqual(plugin(before, 'stuck'), { received: EVENTS, delivered: 0, failed: 0, dropped: 2, droppedLines: 0, queued: 2 });
 
   // the daemon's own process metrics
   assert.ok(before.value('process_resident_memory_bytes') > 0);
@@ -181,18 +191,32 @@ test('/metrics counts what the daemon did, over the unix socket and inet with au
   assert.deepEqual(pool(after, 'ok'), { received: EVENTS, delivered: EVENTS, dropped: 0, spooledTotal: 0, buffered: 0, spooled: 0 });
   assert.deepEqual(pool(after, 'dropping'), { received: EVENTS, delivered: 0, dropped: 2, spooledTotal: 0, buffered: 0, spooled: 0 });
   assert.deepEqual(pool(after, 'spooling'), { received: EVENTS, delivered: 0, dropped: 0, spooledTotal: 2, buffered: 0, spooled: 0 });
-  assert.deepEqual(plugin(after, 'counter'), { received: EVENTS, delivered: EVENTS, failed: 0, dropped: 0, queued: 0 });
-  assert.deepEqual(plugin(after, 'stuck'), { received: EVENTS, delivered: 0, failed: 0, dropped: 2, queued: 0 });
+  assert.deepEqual(plugin(after, 'counter'), { received: EVENTS, delivered: EVENTS, failed: 0, dropped: 0, droppedLines: 0, queued: 0 });
+  assert.deepEqual(plugin(after, 'stuck'), { received: EVENTS, delivered: 0, failed: 0, dropped: 2, droppedLines: 0, queued: 0 });
 
-  // update: the changed writer group is removed and added again (a new process, same name): its
-  // counters go on from where the removed one stopped
+  // `update` (4.2.5's supervisorctl): a changed writer is replaced by a new process of the same
+  // name, whose counters go on from the old one's; removed, its series go; back, they go on again
+  const update = (): Promise<unknown> => promisify(execFile)(REFERENCE_SUPERVISORCTL, ['-c', conf, 'update']);
   writeConfig(dir, body(2 * OUT_LINES));
-  await rpcCall(socket, 'supervisor.reloadConfig');
-  await rpcCall(socket, 'supervisor.stopProcessGroup', ['writer']);
-  await rpcCall(socket, 'supervisor.removeProcessGroup', ['writer']);
-  await rpcCall(socket, 'supervisor.addProcessGroup', ['writer']);
-  const updated = await scrapeUntil('the updated writer to print', (m) => m.find('supervisor_process_output_lines_total', stream('stdout')) === 4 * OUT_LINES);
+  await update();
+  const updated = await scrapeUntil('the changed writer to print', (m) => m.find('supervisor_process_output_lines_total', stream('stdout')) === 4 * OUT_LINES);
   assert.equal(updated.value('supervisor_process_output_lines_total', stream('stderr')), 3 * ERR_LINES);
   assert.equal(updated.value('supervisor_process_starts_total', proc('writer')), 3);
   assert.deepEqual(exits(updated, 'writer'), { expected: 0, unexpected: 0, stopped: 2 });
+  // a granular update: only pair_1 changed, so only it is replaced inside its group
+  setPairLines(1, 15);
+  await update();
+  const member = (name: string) => ({ group: 'pair', process: name });
+  const granular = await scrapeUntil('the new pair_1 to print', (m) => m.find('supervisor_process_output_lines_total', { ...member('pair_1'), stream: 'stdout' }) === 10 + 10 + 15);
+  assert.equal(granular.value('supervisor_process_starts_total', member('pair_1')), 3, 'autostart, the reload, the update');
+  assert.equal(granular.value('supervisor_process_starts_total', member('pair_0')), 2, 'left running by the update');
+  assert.equal(granular.value('supervisor_process_output_lines_total', { ...member('pair_0'), stream: 'stdout' }), 20);
+  writeConfig(dir, body(0));
+  await update();
+  await scrapeUntil('the writer series to go', (m) => m.find('supervisor_process_starts_total', proc('writer')) === undefined);
+  writeConfig(dir, body(OUT_LINES));
+  await update();
+  const back = await scrapeUntil('the writer to be back', (m) => m.find('supervisor_process_output_lines_total', stream('stdout')) === 5 * OUT_LINES);
+  assert.equal(back.value('supervisor_process_output_bytes_total', stream('stderr')), 4 * ERR_BYTES);
+  assert.equal(back.value('supervisor_process_starts_total', proc('writer')), 4);
 });

@@ -1,7 +1,7 @@
 // /metrics of a real daemon: real children writing known lines and bytes, a program restarted a
 // known number of times, listener pools and plugins given known numbers of events. Scraped over the
 // unix socket and over inet with Basic auth, read with a Prometheus text-format parser; every
-// counter must equal what the test did, before and after a SIGHUP reload.
+// counter must equal what the test did, before and after a SIGHUP reload and `update`s.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,7 +33,7 @@ function recordedLines(file: string): number {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length - 1 : 0;
 }
 
-test('/metrics counts what the daemon did, over the unix socket and inet with auth, and across a reload', async (t) => {
+test('/metrics counts what the daemon did, over the unix socket and inet with auth, across a reload and updates', async (t) => {
   const dir = makeTempDir('sv-metrics-');
   const socket = path.join(dir, 'supervisor.sock');
   const port = await freePort();

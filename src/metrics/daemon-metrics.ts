@@ -115,6 +115,7 @@ export class DaemonMetrics implements MetricsRenderer {
           labels: { group: proc.group, process: proc.name },
           state: processStateName(proc.state),
           startTime: proc.getInfo().start,
+          health: proc.health,
           tally: this.tallies.get(key),
           output: this.output.totals(key),
         };

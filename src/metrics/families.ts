@@ -64,6 +64,9 @@ export function registerFamilies(registry: Registry, snapshot: () => Snapshot): 
   gauge(registry, 'supervisor_process_start_time_seconds', 'Start time of the last spawn attempt since the Unix epoch, in seconds; 0 if never started.', ['group', 'process'], function* () {
     for (const p of processes()) yield [p.labels, p.startTime];
   });
+  gauge(registry, 'supervisor_process_healthy', 'Health check verdict: 1 healthy, 0 unhealthy or not yet known (not RUNNING, no check done); only for programs with a health check.', ['group', 'process'], function* () {
+    for (const p of processes()) if (p.health !== 'none') yield [p.labels, p.health === 'healthy' ? 1 : 0];
+  });
   counter(registry, 'supervisor_process_output_bytes_total', 'Bytes the child wrote on the stream (what its log receives, whether or not a file keeps it).', ['group', 'process', 'stream'], function* () {
     for (const p of processes()) for (const stream of STREAMS) yield [{ group: p.labels.group, process: p.labels.process, stream }, p.output[`${stream}Bytes`]];
   });

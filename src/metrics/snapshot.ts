@@ -1,5 +1,6 @@
 // What one scrape reports, read in one pass from the current run and the daemon-long totals, so
 // every family of a scrape describes the same moment.
+import type { HealthStatus } from '../process/health-check.js';
 import type { ConcreteEventName } from '../events/types.js';
 import type { PoolStats } from '../listeners/pool.js';
 import type { RunnerStats } from '../plugins/runner.js';
@@ -20,6 +21,8 @@ export interface ProcessRow {
   state: ProcessStateName;
   /** epoch seconds of the last spawn attempt, 0 = never started */
   startTime: number;
+  /** the health check's verdict; 'none' when the program has no check */
+  health: HealthStatus;
   tally: Readonly<ProcessTally> | undefined;
   output: Record<OutputCounter, number>;
 }

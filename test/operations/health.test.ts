@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, freePort, makeTempDir, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
 import { rpcCall } from '../helpers/rpc-client.js';
+import { getOverSocket, parseMetrics } from '../metrics/scrape.js';
 
 const RPC = `[unix_http_server]\nfile=%(here)s/sv.sock\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`;
 
@@ -71,6 +72,13 @@ file=${plugged}
   assert.deepEqual(plugin.map((e) => e.type), expected);
   assert.equal(plugin[1]!.failures, 2);
   assert.equal(plugin[2]!.pid, after.pid);
+
+  // /metrics: the verdict now, and the verdicts so far
+  const metrics = parseMetrics((await getOverSocket(socket, '/metrics')).body);
+  assert.equal(metrics.value('supervisor_process_healthy', { group: 'web', process: 'web' }), 1);
+  assert.equal(metrics.value('supervisor_events_published_total', { type: 'PROCESS_HEALTH_UNHEALTHY' }), 1);
+  assert.equal(metrics.value('supervisor_events_published_total', { type: 'PROCESS_HEALTH_HEALTHY' }), 2);
+  assert.equal(metrics.find('supervisor_process_healthy', { group: 'health', process: 'health' }), undefined, 'no check, no series');
 });
 
 test('a TCP check fails while nothing listens and passes once the port answers; a command check follows its exit status', async (t) => {

@@ -1,10 +1,10 @@
 // Scenario 7: supervisor.getState back to back over the unix socket, 1 and 4 clients.
 // Each client keeps one connection and has one call in flight; calls/s and per-call latency.
-import { RpcClient, makeTempDir, startDaemon, wallMs, writeConfig, quantile } from '../lib.mjs';
+import { RpcClient, makeTempDir, scaled, startDaemon, writeConfig, quantile } from '../lib.mjs';
 import path from 'node:path';
 import fs from 'node:fs';
 
-const SECONDS = Number(process.env.BENCH_RPC_SECONDS ?? 3);
+const SECONDS = Number(process.env.BENCH_RPC_SECONDS ?? scaled(3));
 const WARMUP_MS = 500;
 
 async function drive(socketPath, clients, ms) {

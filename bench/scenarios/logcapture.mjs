@@ -16,6 +16,9 @@ const VARIANTS = [
   { key: 'l4kr', lineBytes: 4096, rotate: true, label: '4 KiB lines, rotating' },
 ];
 
+// BENCH_VARIANTS=key,key runs only those variants (while working on one figure)
+const chosen = (v) => !process.env.BENCH_VARIANTS || process.env.BENCH_VARIANTS.split(',').includes(v.key);
+
 const metrics = [];
 for (const v of VARIANTS) {
   metrics.push(
@@ -52,7 +55,7 @@ export default {
   async once(daemon) {
     const writer = writerCommand();
     const out = {};
-    for (const v of VARIANTS) {
+    for (const v of VARIANTS.filter(chosen)) {
       if (daemon.id === 'pm2' && v.rotate) continue;
       const lines = Math.floor(TOTAL / v.lineBytes);
       const bytes = lines * v.lineBytes;

@@ -17,6 +17,16 @@ export default {
     `every byte (as scenario 1). In the same call, the writer alone: into \`cat > file\` (the limit of the ` +
     `stream: the writer's syscalls into a pipe) and into \`/dev/null\` (the writer with no pipe at all). ` +
     `"Limited by the writer" means lines/s close to \`writer | cat > file\`.`,
+  notes:
+    'What decides this figure (profiled with node --cpu-prof and per-thread CPU from /proc/PID/task/*/stat): ' +
+    '(1) our children write into a unix socketpair (libuv creates one for `stdio: \'pipe\'`), 4.2.5\'s into a ' +
+    'pipe; a small write(2) to a socket costs an skb and wakes the reader, and the socket buffer holds only a ' +
+    'few hundred small writes, so the writer blocks and the daemon reads one or two lines per read; ' +
+    '(2) `ChildLogFile` (`src/output/child-log-file.ts`) hands every tiny chunk to the thread pool as one ' +
+    'iovec, at most 64 per writev, one writev in flight. A FIFO made with mkfifo(1) and read through ' +
+    '`new net.Socket({ fd })`, concatenating small queued chunks into one buffer per write, and writing ' +
+    'synchronously when nothing is queued brought ours to 4.2.5\'s time and CPU in an A/B on this machine ' +
+    '(`BENCH_OURS_ROOT`).',
   defaultReps: 3,
   metrics: [
     { key: 'rate', label: 'lines/s into the log', unit: '/s', better: 'higher', target: { ratio: 1 } },

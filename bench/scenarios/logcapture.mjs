@@ -50,6 +50,12 @@ export default {
     `as an app (\`interpreter: none\`, \`out_file\`, \`merge_logs\`), fresh God daemon per variant, its CPU and ` +
     `VmHWM; no rotation (PM2 needs its pm2-logrotate module for that); a log that stops growing for 3 s short ` +
     `of the total counts the rest as missing.`,
+  notes:
+    'Where our CPU goes (per-thread utime+stime from /proc/PID/task/*/stat, 512 MiB of 100-byte lines): about ' +
+    'as much in the libuv thread pool (the writev calls of `ChildLogFile`) as on the main thread (64 KiB reads ' +
+    'through the stream machinery), plus V8\'s helper threads (GC of one Buffer per read); 4.2.5 reads 128 KiB ' +
+    'and writes synchronously in its one thread. A synchronous write when nothing is queued (a regular file ' +
+    'and an idle queue in `ChildLogFile.write`) saves one thread-pool round trip per chunk.',
   defaultReps: 3,
   metrics,
   async once(daemon) {

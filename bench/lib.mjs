@@ -72,6 +72,10 @@ export function writeConfig(dir, body, supervisordExtra = '') {
       '[rpcinterface:supervisor]',
       'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
       '',
+      // supervisorctl (either) refuses a config without this section
+      '[supervisorctl]',
+      `serverurl=unix://${dir}/sock`,
+      '',
       body,
       '',
     ].join('\n'),

@@ -35,6 +35,7 @@ for (const n of SIZES) {
     { key: `statusPy${n}`, label: `${n} programs: \`supervisorctl status\` (4.2.5's ctl for both)`, unit: 's', better: 'lower' },
     { key: `stopAll${n}`, label: `${n} programs: \`supervisorctl stop all\``, unit: 's', better: 'lower', target: big ? { max: 0.5 } : undefined },
     { key: `cpuStart${n}`, label: `${n} programs: daemon CPU, boot to all RUNNING`, unit: 's', better: 'lower' },
+    { key: `ctlMissing${n}`, label: `${n} programs: lines missing from its own ctl's status / stop all output (worst run)`, unit: '', better: 'lower' },
   );
 }
 metrics.push({ key: 'shutdown', label: `shutdown with ${SHUTDOWN_PROGRAMS} programs running`, unit: 's', better: 'lower', target: { max: 0.5 } });
@@ -42,10 +43,20 @@ metrics.push({ key: 'shutdown', label: `shutdown with ${SHUTDOWN_PROGRAMS} progr
 const programs = (n) =>
   Array.from({ length: n }, (_, i) => `[program:p${i}]\ncommand=sleep infinity\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n`).join('\n');
 
-async function ctlMedian(argv, calls) {
-  const times = [];
-  for (let i = 0; i < calls; i++) times.push((await timeCommand(argv, { anyExit: true })).ms);
-  return quantile(times, 0.5) / 1000;
+/**
+ * One supervisorctl command: seconds, and how many of the n programs' lines it printed (one line
+ * per program for status and for stop). Throws on an exit code other than 0 (status: all RUNNING).
+ */
+async function timeCtl(argv, n) {
+  const { ms, code, output } = await timeCommand(argv, { anyExit: true });
+  if (code !== 0) throw new Error(`${argv.join(' ')}: exit ${code}:\n${output.slice(0, 500)}`);
+  return { s: ms / 1000, missing: n - output.trim().split('\n').length };
+}
+
+async function ctlMedian(argv, n, calls) {
+  const runs = [];
+  for (let i = 0; i < calls; i++) runs.push(await timeCtl(argv, n));
+  return { s: quantile(runs.map((r) => r.s), 0.5), missing: Math.max(...runs.map((r) => r.missing)) };
 }
 
 async function supervisordAt(daemon, n, out) {
@@ -65,9 +76,13 @@ async function supervisordAt(daemon, n, out) {
       lat.push(performance.now() - t);
     }
     out[`gapi${n}`] = quantile(lat, 0.5);
-    out[`status${n}`] = await ctlMedian([...daemon.ctl, '-c', conf, 'status'], CTL_CALLS);
-    out[`statusPy${n}`] = await ctlMedian([...REAL_SUPERVISORCTL, '-c', conf, 'status'], CTL_CALLS);
-    out[`stopAll${n}`] = (await timeCommand([...daemon.ctl, '-c', conf, 'stop', 'all'], { anyExit: true })).ms / 1000;
+    const status = await ctlMedian([...daemon.ctl, '-c', conf, 'status'], n, CTL_CALLS);
+    out[`status${n}`] = status.s;
+    out[`statusPy${n}`] = (await ctlMedian([...REAL_SUPERVISORCTL, '-c', conf, 'status'], n, CTL_CALLS)).s;
+    // prints "p0: stopped" per program
+    const stop = await timeCtl([...daemon.ctl, '-c', conf, 'stop', 'all'], n);
+    out[`stopAll${n}`] = stop.s;
+    out[`ctlMissing${n}`] = Math.max(status.missing, stop.missing);
   } finally {
     await d.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -136,7 +151,7 @@ export default {
     `getAllProcessInfo (polled every 100 ms) shows N RUNNING; the daemon's CPU up to then. RSS of the daemon process 1 s later (VmRSS). ` +
     `getAllProcessInfo: median of ${CALLS} sequential calls on one connection. \`supervisorctl status\`: median wall ` +
     `time of ${CTL_CALLS} runs of the daemon's own supervisorctl (ours: \`bin/supervisorctl.js\`; 4.2.5: ` +
-    `\`/usr/bin/supervisorctl\`), process start-up included, and of 4.2.5's supervisorctl against both. \`stop all\`: ` +
+    `\`/usr/bin/supervisorctl\`), process start-up included, and of 4.2.5's supervisorctl against both; its stdout is read by the bench as it comes, and a run that printed fewer than N lines is counted. \`stop all\`: ` +
     `wall time of the daemon's own \`supervisorctl stop all\`. Shutdown: a separate daemon with ${SHUTDOWN_PROGRAMS} ` +
     `programs RUNNING, from the \`supervisor.shutdown\` call until the daemon process has exited. PM2 (at ` +
     `${PM2_SIZES.join(', ')} apps): the same command as apps (\`interpreter: none\`, logs to /dev/null) started ` +

@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: temp dirs, one generated config run by ours and by 4.2.5,
 // a minimal XML-RPC client over the daemon's unix socket, /proc sampling and statistics.
 // Plain Node ESM, no build step and no dependencies.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -11,11 +11,40 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BENCH_DIR = path.join(REPO_ROOT, 'bench');
 
-/** The two daemons compared; each scenario runs both on the same generated config, one after the other. */
+export const DEPS_DIR = path.join(BENCH_DIR, '.deps');
+const OURS_ROOT = path.resolve(process.env.BENCH_OURS_ROOT ?? REPO_ROOT);
+
+/**
+ * The daemons compared; each scenario runs ours and 4.2.5 on the same generated config, one after
+ * the other, and PM2 (installed from npm on first use, bench/pm2.mjs) where the issue names it.
+ * `ctl` is the daemon's own supervisorctl.
+ */
 export const DAEMONS = [
-  { id: 'ours', label: 'supervisor-ts', argv: [process.execPath, path.join(REPO_ROOT, 'bin', 'supervisord.js')] },
-  { id: 'theirs', label: 'Supervisor 4.2.5', argv: [process.env.BENCH_REAL_SUPERVISORD ?? '/usr/bin/supervisord'] },
+  {
+    id: 'ours',
+    label: 'supervisor-ts',
+    // BENCH_OURS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles our daemon in every scenario
+    // BENCH_OURS_ROOT=DIR runs the bin/ of another checkout (an A/B of a change to src/)
+    argv: [process.execPath, ...(process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean), path.join(OURS_ROOT, 'bin', 'supervisord.js')],
+    ctl: [process.execPath, path.join(OURS_ROOT, 'bin', 'supervisorctl.js')],
+  },
+  {
+    id: 'theirs',
+    label: 'Supervisor 4.2.5',
+    argv: [process.env.BENCH_REAL_SUPERVISORD ?? '/usr/bin/supervisord'],
+    ctl: [process.env.BENCH_REAL_SUPERVISORCTL ?? '/usr/bin/supervisorctl'],
+  },
+  { id: 'pm2', label: 'PM2' },
 ];
+export const REAL_SUPERVISORCTL = DAEMONS[1].ctl;
+
+/**
+ * BENCH_SCALE multiplies every size (bytes, lines, programs, seconds) so that a quick run takes
+ * minutes: 1 (the default) is the issue's sizes.
+ */
+export const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+if (!(SCALE > 0)) throw new Error(`BENCH_SCALE must be a positive number, not ${process.env.BENCH_SCALE}`);
+export const scaled = (n, min = 1) => Math.max(min, Math.round(n * SCALE));
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Wall-clock time in milliseconds with sub-millisecond precision (comparable across processes). */
@@ -42,6 +71,10 @@ export function writeConfig(dir, body, supervisordExtra = '') {
       '',
       '[rpcinterface:supervisor]',
       'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
+      '',
+      // supervisorctl (either) refuses a config without this section
+      '[supervisorctl]',
+      `serverurl=unix://${dir}/sock`,
       '',
       body,
       '',
@@ -89,7 +122,7 @@ export async function startDaemon(daemon, dir, configFile, timeoutMs = 60_000) {
       clearTimeout(timer);
     }
   };
-  return { daemon, pid: child.pid, child, dir, rpc, startedAt: t0, output: () => out, stop };
+  return { daemon, pid: child.pid, child, dir, rpc, startedAt: t0, output: () => out, exited, stop };
 }
 
 /**
@@ -169,7 +202,24 @@ export function procStatus(pid) {
       /* thread gone */
     }
   }
-  return { voluntaryAllThreads: allThreads, voluntary: get('voluntary_ctxt_switches'), nonvoluntary: get('nonvoluntary_ctxt_switches'), rssKb: get('VmRSS') };
+  return {
+    voluntaryAllThreads: allThreads,
+    voluntary: get('voluntary_ctxt_switches'),
+    nonvoluntary: get('nonvoluntary_ctxt_switches'),
+    rssKb: get('VmRSS'),
+    /** peak RSS since the process started (or since resetPeakRss) */
+    hwmKb: get('VmHWM'),
+  };
+}
+
+/** Restarts VmHWM from the current RSS (Linux >= 4.0: writing 5 to clear_refs), so a peak covers one phase only. */
+export function resetPeakRss(pid) {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function quantile(values, q) {
@@ -185,6 +235,7 @@ export const median = (values) => quantile(values, 0.5);
 /** Median, min and max of the repetitions of one metric. */
 export function summarize(values) {
   const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return { median: NaN, min: NaN, max: NaN, runs: values };
   return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite), runs: values };
 }
 
@@ -198,5 +249,89 @@ export async function waitAllRunning(rpc, count, { everyMs = 100, timeoutMs = 30
     if (states.filter((s) => s === 'RUNNING').length >= count) return performance.now() - t0;
     if (performance.now() - t0 > timeoutMs) throw new Error(`not all RUNNING after ${timeoutMs} ms: ${states.join(',').slice(0, 300)}`);
     await sleep(everyMs);
+  }
+}
+
+/**
+ * The writer every output scenario uses (bench/helpers/writer.c, compiled into bench/.deps on first
+ * use), or its Python twin when there is no C compiler. Returns the argv prefix.
+ */
+export function writerCommand() {
+  const source = path.join(BENCH_DIR, 'helpers', 'writer.c');
+  const binary = path.join(DEPS_DIR, 'writer');
+  if (fs.existsSync(binary) && fs.statSync(binary).mtimeMs >= fs.statSync(source).mtimeMs) return [binary];
+  fs.mkdirSync(DEPS_DIR, { recursive: true });
+  for (const cc of [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean)) {
+    try {
+      execFileSync(cc, ['-O2', '-o', binary, source], { stdio: 'pipe' });
+      return [binary];
+    } catch {
+      /* try the next compiler */
+    }
+  }
+  console.warn('bench: no C compiler, using bench/helpers/writer.py (a slower writer)');
+  return ['/usr/bin/python3', path.join(BENCH_DIR, 'helpers', 'writer.py')];
+}
+
+/** Total size of the files that exist among `files`. */
+export function totalSize(files) {
+  let bytes = 0;
+  for (const f of files) {
+    try {
+      bytes += fs.statSync(f).size;
+    } catch {
+      /* not there (yet), or rotated away between readdir and stat */
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Polls `measure()` (a growing count: bytes on disk, lines received) every `everyMs` until it
+ * reaches `expected`, or until it has not grown for `stallMs` (what is missing is then lost).
+ * Returns the final value and the wall-clock time (wallMs) at which it was last seen to grow.
+ */
+export async function waitForCount(measure, expected, { everyMs = 5, stallMs = 3000, timeoutMs = 600_000 } = {}) {
+  const t0 = wallMs();
+  let value = measure();
+  let grewAt = t0;
+  for (;;) {
+    if (value >= expected) return { value, grewAt: wallMs(), complete: true };
+    await sleep(everyMs);
+    const now = measure();
+    if (now !== value) {
+      value = now;
+      grewAt = wallMs();
+    } else if (wallMs() - grewAt > stallMs || wallMs() - t0 > timeoutMs) {
+      return { value, grewAt, complete: false };
+    }
+  }
+}
+
+/** Runs `argv` to completion; resolves with its wall time in ms, rejects on a non-zero exit. */
+export function timeCommand(argv, options = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const ms = performance.now() - t0;
+      if (code === 0 || options.anyExit) resolve({ ms, code, output: out });
+      else reject(new Error(`${argv.join(' ')} exited ${code ?? signal}:\n${out.slice(0, 1000)}`));
+    });
+  });
+}
+
+/** Polls getProcessInfo until `names` are all RUNNING (e.g. event listeners past their startsecs). */
+export async function waitRunning(rpc, names, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
+    while (!/<name>statename<\/name>\s*<value>(?:<string>)?RUNNING/.test(await rpc.call('supervisor.getProcessInfo', [name]))) {
+      if (Date.now() > deadline) throw new Error(`${name} never RUNNING`);
+      await sleep(20);
+    }
   }
 }

@@ -5,14 +5,17 @@
 //   node bench/run.mjs             all scenarios
 //   node bench/run.mjs rpc idle    only these (results merged into latest.json)
 //   BENCH_REPS=5                   repetitions for every scenario (default: per scenario)
+//   BENCH_SCALE=0.1                every size times 0.1, for a quick run (default 1: the issue's sizes)
+//   BENCH_PM2=0                    leave PM2 out (it is installed from npm into bench/.deps on first use)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { BENCH_DIR, DAEMONS, summarize } from './lib.mjs';
+import { BENCH_DIR, DAEMONS, SCALE, summarize } from './lib.mjs';
+import { pm2Available, pm2Label } from './pm2.mjs';
 import { writeReport } from './report.mjs';
 
-const ORDER = ['rpc', 'crashloop', 'idle', 'scale'];
+const ORDER = ['logcapture', 'smalllines', 'events', 'crashloop', 'scale', 'idle', 'rpc'];
 const available = ORDER.filter((n) => fs.existsSync(path.join(BENCH_DIR, 'scenarios', `${n}.mjs`)));
 const wanted = process.argv.slice(2);
 for (const w of wanted) {
@@ -42,40 +45,60 @@ const machine = {
   node: process.version,
   supervisor: realVersion(),
   date: new Date().toISOString(),
+  scale: SCALE,
+  // the machine may be shared: the load before the run says how quiet it was
+  loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
 };
+const started = Date.now();
 
 const results = { machine, scenarios: { ...previous.scenarios } };
 for (const name of names) {
   const scenario = (await import(`./scenarios/${name}.mjs`)).default;
   const n = Number(process.env.BENCH_REPS ?? scenario.defaultReps);
-  const raw = Object.fromEntries(DAEMONS.map((d) => [d.id, []]));
+  const wants = scenario.daemons ?? ['ours', 'theirs'];
+  const daemons = DAEMONS.filter((d) => wants.includes(d.id) && (d.id !== 'pm2' || pm2Available())).map((d) =>
+    d.id === 'pm2' ? { ...d, label: pm2Label() } : d,
+  );
+  const raw = Object.fromEntries(daemons.map((d) => [d.id, []]));
+  const t0 = Date.now();
   console.log(`== ${scenario.number}. ${scenario.title} (${n} repetitions)`);
   for (let i = 0; i < n; i++) {
-    // alternate which daemon goes first so drift (thermal, caches) hits both alike
-    const order = i % 2 === 0 ? DAEMONS : [...DAEMONS].reverse();
+    // rotate which daemon goes first so drift (thermal, caches, the neighbours' load) hits all alike
+    const order = daemons.map((_, k) => daemons[(k + i) % daemons.length]);
     for (const daemon of order) {
       const t = Date.now();
       const r = await scenario.once(daemon);
       raw[daemon.id].push(r);
-      const shown = Object.entries(r).map(([k, v]) => `${k}=${[v].flat().map((x) => +x.toFixed(3)).join(',')}`).join(' ');
+      const shown = Object.entries(r)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${[v].flat().map((x) => +Number(x).toFixed(3)).join(',')}`)
+        .join(' ');
       console.log(`  [${i + 1}/${n}] ${daemon.id.padEnd(6)} ${shown}  (${((Date.now() - t) / 1000).toFixed(1)} s)`);
     }
   }
   const summary = {};
   for (const m of scenario.metrics) {
-    summary[m.key] = Object.fromEntries(DAEMONS.map((d) => [d.id, summarize(raw[d.id].flatMap((r) => [r[m.key]].flat()))]));
+    summary[m.key] = Object.fromEntries(daemons.map((d) => [d.id, summarize(raw[d.id].flatMap((r) => [r[m.key]].flat()))]));
   }
   results.scenarios[name] = {
     number: scenario.number,
     title: scenario.title,
-    method: scenario.method,
+    method: typeof scenario.method === 'function' ? scenario.method() : scenario.method,
     notes: scenario.notes ?? '',
     reps: n,
+    daemons: daemons.map((d) => ({ id: d.id, label: d.label })),
     metrics: scenario.metrics,
     summary,
+    seconds: Math.round((Date.now() - t0) / 1000),
     machine,
   };
+  // written after every scenario, so an interrupted run keeps what it measured
+  fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
 }
+results.machine.seconds = Math.round((Date.now() - started) / 1000);
+results.machine.loadavgAfter = os.loadavg().map((l) => Math.round(l * 100) / 100);
 fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
 const doc = writeReport(results);
-console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and ${path.relative(process.cwd(), doc)}`);
+console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and ${path.relative(process.cwd(), doc)} (${results.machine.seconds} s)`);
+// PM2's client keeps the event loop alive after its daemon is gone
+process.exit(0);

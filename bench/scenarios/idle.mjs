@@ -1,9 +1,9 @@
 // Scenario 6: 50 idle programs; what the daemon itself costs when nothing happens.
 import fs from 'node:fs';
-import { cpuMs, makeTempDir, procStatus, sleep, startDaemon, waitAllRunning, writeConfig } from '../lib.mjs';
+import { cpuMs, makeTempDir, procStatus, scaled, sleep, startDaemon, waitAllRunning, writeConfig } from '../lib.mjs';
 
 const PROGRAMS = 50;
-const WINDOW_S = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const WINDOW_S = Number(process.env.BENCH_IDLE_SECONDS ?? scaled(30, 6));
 const SLICES = 3;
 const SETTLE_MS = 2000;
 
@@ -20,11 +20,14 @@ export default {
   notes:
     'CPU comes in 10 ms clock ticks, so a slice reads 0, 10, 20… ms; a figure of 0 means fewer than one tick in the slice. ' +
     'CPU of /proc/PID/stat covers all the threads of the daemon; wakeups are summed over all its threads ' +
-    '(/proc/PID/task/*/status), which matters for Node (libuv and V8 threads), not for 4.2.5 (one thread).',
+    '(/proc/PID/task/*/status), which matters for Node (libuv and V8 threads), not for 4.2.5 (one thread). ' +
+    'Per thread, ours is steady at well under 1 wakeup/s (the TICK_5 timer) and below one 10 ms tick per 30 s; ' +
+    'a one-off burst from V8\'s worker threads (garbage collection) shortly after start-up sometimes falls ' +
+    'into the window and makes most of its figure.',
   defaultReps: 1,
   metrics: [
-    { key: 'cpuWindow', label: `daemon CPU over the whole ${WINDOW_S} s, per 30 s`, unit: 'ms', better: 'lower', target: { text: '4.2.5 baseline: 16 ms' } },
-    { key: 'wakeupsWindow', label: `wakeups/s over the whole ${WINDOW_S} s`, unit: '/s', better: 'lower', target: { text: '4.2.5 baseline: 1/s' } },
+    { key: 'cpuWindow', label: `daemon CPU over the whole ${WINDOW_S} s, per 30 s`, unit: 'ms', better: 'lower', target: { ratio: 1 } },
+    { key: 'wakeupsWindow', label: `wakeups/s over the whole ${WINDOW_S} s`, unit: '/s', better: 'lower', target: { max: 1 } },
     { key: 'cpuPer30s', label: `daemon CPU per 30 s, per ${WINDOW_S / SLICES} s slice`, unit: 'ms', better: 'lower' },
     { key: 'wakeups', label: `wakeups/s, per ${WINDOW_S / SLICES} s slice`, unit: '/s', better: 'lower' },
     { key: 'rssMiB', label: 'daemon RSS at the end', unit: 'MiB', better: 'lower' },

@@ -1,5 +1,6 @@
 // supervisorctl: the command line and [supervisorctl] section, then one command (exit status = its
 // result) or the interactive shell (exit status 0).
+import { exitWhenFlushed } from '../util/exit-when-flushed.js';
 import path from 'node:path';
 import process from 'node:process';
 import { COMMANDS } from '../ctl/command-table.js';
@@ -21,11 +22,11 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
   } catch (err) {
     if (!(err instanceof CtlUsageError)) throw err;
     process.stderr.write(`Error: ${err.message}\nFor help, use ${progname} -h\n`);
-    process.exit(2);
+    return exitWhenFlushed(2);
   }
   if (parsed.help) {
     process.stdout.write(CTL_HELP_TEXT.replace('%s', progname) + '\n');
-    process.exit(0);
+    return exitWhenFlushed(0);
   }
   const options = parsed;
   let input: ReadlineInput | null = null;
@@ -47,7 +48,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     await ctl.onecmd(options.args.join(' '));
     process.off('SIGINT', onSigint);
     ctl.close();
-    process.exit(ctl.exitstatus);
+    await exitWhenFlushed(ctl.exitstatus);
   }
 
   const shellInput = ctl.input() as ReadlineInput;
@@ -56,5 +57,5 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
   if (options.historyFile) writeHistory(options.historyFile, shellInput.history());
   shellInput.close();
   ctl.close();
-  process.exit(0);
+  await exitWhenFlushed(0);
 }

@@ -1,5 +1,6 @@
 // supervisord: the boot sequence reads top to bottom: command line, config, privileges, limits,
 // background, then runs until an exit signal, starting over in the same pid after a SIGHUP.
+import { exitWhenFlushed } from '../util/exit-when-flushed.js';
 import path from 'node:path';
 import process from 'node:process';
 import { parseSupervisordArgs, UsageError, HELP_TEXT, type SupervisordArgs } from './supervisord-args.js';
@@ -132,9 +133,9 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     clearInterval(keepAlive);
     signals.uninstall();
     if (typeof reaper !== 'string') reaper.stop();
-    process.exit(exitStatus);
+    await exitWhenFlushed(exitStatus);
   } catch (err) {
-    if (err instanceof Exit) process.exit(err.code);
+    if (err instanceof Exit) await exitWhenFlushed(err.code);
     throw err;
   }
 }

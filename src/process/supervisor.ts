@@ -337,8 +337,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const queue = startOrder([...this.groups.values()]);
     let lastReport = 0;
     const report = (): void => {
+      // the clock first: listing every process per group made a 1000-group shutdown quadratic
+      if (Date.now() - lastReport < SHUTDOWN_REPORT_INTERVAL_MS) return;
       const unstopped = this.processes().filter((p) => !STOPPED_STATES.has(p.state));
-      if (unstopped.length === 0 || Date.now() - lastReport < SHUTDOWN_REPORT_INTERVAL_MS) return;
+      if (unstopped.length === 0) return;
       lastReport = Date.now();
       this.logger.info(`waiting for ${unstopped.map((p) => p.name).join(', ')} to die`);
       for (const p of unstopped) this.logger.blather(`${p.name} state: ${processStateName(p.state)}`);

@@ -8,8 +8,10 @@ import { shiftBackups } from './rotation.js';
 /** Bytes queued for the disk above which write() asks the reader to pause (the child's pipe then fills). */
 export const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
 
-// One writev takes at most this many queued chunks: bounds the iovec and the time one write holds the pool thread.
-const MAX_CHUNKS_PER_WRITE = 64;
+// One writev takes at most this many queued chunks (IOV_MAX) and bytes: a chatty child's small
+// chunks go to the disk in few calls, and one call never holds the loop or a pool thread long.
+const MAX_CHUNKS_PER_WRITE = 1024;
+const MAX_BYTES_PER_WRITE = 1024 * 1024;
 // How soon a file that could not be opened (removed directory, full disk) is tried again.
 const REOPEN_RETRY_MS = 1000;
 // A pipe opened non-blocking by someone else answers EAGAIN when full: try again this soon.
@@ -45,7 +47,8 @@ export interface ChildLogFileOptions {
 }
 
 /**
- * Appends chunks to one file through a queue drained by asynchronous writes. write() returns false
+ * Appends chunks to one file through a queue, written at once to a regular file and by
+ * asynchronous writes to a pipe or terminal (which can block). write() returns false
  * once more than highWaterMark bytes wait, and 'drain' is emitted when the queue is empty again:
  * the same contract as a Writable, so readers can apply back-pressure. Writes are batched (writev)
  * but never across the byte that makes the file reach maxBytes, so rotation happens at the same
@@ -224,6 +227,20 @@ export class ChildLogFile extends EventEmitter {
       return;
     }
     const batch = this.nextBatch();
+    if (this.rotatable) {
+      // A regular file takes the bytes into the page cache at once (4.2.5 writes it in place too):
+      // writing here saves a round trip through the thread pool per batch, which dominated the
+      // cost of many small lines. Pipes and terminals can block, so they stay asynchronous.
+      let written = 0;
+      let error: NodeJS.ErrnoException | null = null;
+      try {
+        written = fs.writevSync(this.fd, batch.chunks);
+      } catch (err) {
+        error = err as NodeJS.ErrnoException;
+      }
+      this.written(batch.bytes, error, written);
+      return;
+    }
     this.writing = true;
     fs.writev(this.fd, batch.chunks, null, (err, written) => this.written(batch.bytes, err, written));
   }
@@ -235,7 +252,7 @@ export class ChildLogFile extends EventEmitter {
     for (const chunk of this.queue) {
       chunks.push(chunk);
       bytes += chunk.length;
-      if (bytes >= untilRotation || chunks.length === MAX_CHUNKS_PER_WRITE) break;
+      if (bytes >= untilRotation || bytes >= MAX_BYTES_PER_WRITE || chunks.length === MAX_CHUNKS_PER_WRITE) break;
     }
     return { chunks, bytes };
   }

@@ -1,5 +1,6 @@
 // The child log writer: append, back-pressure contract, and a failing listener not stopping the core.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,27 +17,69 @@ function tempFile(): { file: string; done: () => void } {
   return { file: path.join(dir, 'out.log'), done: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-test('ChildLogFile appends, asks for a pause above its high-water mark and emits drain', async () => {
+/**
+ * A FIFO with a reader that takes nothing until told: a target that pushes back, as a pipe to a
+ * slow consumer does (a regular file takes everything at once).
+ */
+function slowFifo(dir: string): { path: string; drain: () => Promise<Buffer>; close: () => void } {
+  const fifo = path.join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const read: Buffer[] = [];
+  return {
+    path: fifo,
+    drain: async () => {
+      const reader = fs.createReadStream('', { fd, autoClose: false });
+      reader.on('data', (d) => read.push(d as Buffer));
+      await new Promise<void>((resolve) => reader.on('end', () => resolve()));
+      return Buffer.concat(read);
+    },
+    close: () => fs.closeSync(fd),
+  };
+}
+
+test('ChildLogFile appends to a regular file at once, and keeps what it had', async () => {
   const { file, done } = tempFile();
   try {
     fs.writeFileSync(file, 'before\n');
     const log = new ChildLogFile(file, { highWaterMark: 1024 });
     assert.equal(log.write(Buffer.from('a'.repeat(100))), true);
-    assert.equal(log.write(Buffer.alloc(2000, 'b')), false);
-    await new Promise((resolve) => log.once('drain', resolve));
+    assert.equal(log.write(Buffer.alloc(2000, 'b')), true, 'a regular file takes it in place');
     assert.equal(log.pending, 0);
-    await log.close();
     assert.equal(fs.readFileSync(file, 'utf8'), `before\n${'a'.repeat(100)}${'b'.repeat(2000)}`);
+    await log.close();
     assert.equal(log.size, 7 + 2100);
   } finally {
     done();
   }
 });
 
-test('pipeToLog pauses the pipe while the file is behind and delivers every byte in order', async () => {
-  const { file, done } = tempFile();
+test('ChildLogFile on a pipe that pushes back asks for a pause above its high-water mark, emits drain, loses nothing', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-log-'));
+  const fifo = slowFifo(dir);
   try {
-    const log = new ChildLogFile(file, { highWaterMark: 4096 });
+    const log = new ChildLogFile(fifo.path, { highWaterMark: 1024 });
+    const chunks = Array.from({ length: 100 }, (_, i) => Buffer.alloc(4096, 97 + (i % 26)));
+    let refused = 0;
+    for (const chunk of chunks) if (!log.write(chunk)) refused++;
+    assert.ok(refused > 0, 'write() asked for a pause');
+    const drained = new Promise((resolve) => log.once('drain', resolve));
+    const received = fifo.drain();
+    await drained;
+    assert.equal(log.pending, 0);
+    await log.close();
+    assert.ok((await received).equals(Buffer.concat(chunks)));
+  } finally {
+    fifo.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pipeToLog pauses the pipe while the file is behind and delivers every byte in order', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-log-'));
+  const fifo = slowFifo(dir);
+  try {
+    const log = new ChildLogFile(fifo.path, { highWaterMark: 4096 });
     const pipe = new PassThrough();
     pipeToLog(pipe, log);
     let paused = false;
@@ -45,12 +88,14 @@ test('pipeToLog pauses the pipe while the file is behind and delivers every byte
     for (let i = 0; i < 200; i++) chunks.push(Buffer.from(`${i}:${'x'.repeat(1000)}\n`));
     for (const c of chunks) pipe.write(c);
     pipe.end();
+    const received = fifo.drain();
     await new Promise((resolve) => pipe.on('close', resolve));
     await log.close();
     assert.ok(paused, 'the pipe was paused at least once');
-    assert.equal(fs.readFileSync(file, 'utf8'), Buffer.concat(chunks).toString());
+    assert.equal((await received).toString(), Buffer.concat(chunks).toString());
   } finally {
-    done();
+    fifo.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

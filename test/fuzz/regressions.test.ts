@@ -2,7 +2,27 @@
 // Supervisor 4.2.5 (Python 3.11) answers for it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { expand } from '../../src/config/expand.js';
 import { IniDocument } from '../../src/config/ini.js';
+
+const NAMES = new Map<string, string | number>([
+  ['ENV_HOME', '/root'],
+  ['group_name', 'g'],
+  ['here', '/etc/supervisor'],
+  ['numprocs', 2],
+  ['process_num', -3],
+  ['program_name', 'web'],
+]);
+
+/** expand() as a value: the text, or the message of the PyValueError (any other error is thrown). */
+function expanded(format: string): string {
+  try {
+    return expand(format, NAMES, 'program:web.command');
+  } catch (err) {
+    if ((err as Error).name !== 'PyValueError') throw err;
+    return `error: ${(err as Error).message}`;
+  }
+}
 
 function iniError(text: string): string {
   try {
@@ -20,5 +40,28 @@ describe('config reader', () => {
       "Source contains parsing errors: '/fuzz.conf'\n\t[line  3]: ' \\x0b==]\\u2028~,\\u2028\\n'\n\t[line  4]: '   : Σ\\x85\\n'",
     );
     assert.equal(iniError('[s]\n=x\n  y\n\n'), "Source contains parsing errors: '/fuzz.conf'\n\t[line  2]: '=x\\n'\n\t[line  3]: '  y\\n'");
+  });
+});
+
+describe('%-expansion', () => {
+  const badly = (format: string, why: string) => `error: Format string '${format}' for 'program:web.command' is badly formatted: ${why}`;
+
+  test('%c of an int outside Unicode is a format error, not a RangeError', () => {
+    assert.equal(expanded('%(process_num)cX5'), badly('%(process_num)cX5', '%c arg not in range(0x110000)'));
+  });
+
+  test('a width or precision too big is a format error, not a RangeError (or gigabytes of padding)', () => {
+    assert.equal(expanded('%99999999999999999999'), badly('%99999999999999999999', 'width too big'));
+    assert.equal(expanded('%(program_name)99999999999999999999s'), badly('%(program_name)99999999999999999999s', 'width too big'));
+    assert.equal(expanded('.3%%L%.32147483648%%'), badly('.3%%L%.32147483648%%', 'precision too big'));
+    // Python pads this one to a gigabyte; ours stops at MAX_FORMAT_FIELD with the same message
+    assert.equal(expanded('%(program_name)999999999s'), badly('%(program_name)999999999s', 'width too big'));
+  });
+
+  test('a float precision past 100 digits is printed as Python prints it, not a RangeError', () => {
+    assert.equal(expanded('%(process_num).101f'), `-3.${'0'.repeat(101)}`);
+    assert.equal(expanded('%(numprocs).102e'), `2.${'0'.repeat(102)}e+00`);
+    assert.equal(expanded('%(numprocs).105g'), '2');
+    assert.equal(expanded('%(numprocs)#.103g'), `2.${'0'.repeat(102)}`);
   });
 });

@@ -233,7 +233,9 @@ function percentFormat(fmt: string, mapping: Expansions): string {
     const conversion = cps[i]!;
     const index = i;
     i++;
-    out += convert(conversion === '%' ? '' : nextArg(), conversion, spec, index);
+    // Python takes the argument before it looks at the conversion, so a '%' reached here ("%5%")
+    // fails with "not enough arguments" once the mapping is used up, else as unsupported
+    out += convert(nextArg(), conversion, spec, index);
   }
   return out;
 }

@@ -58,6 +58,11 @@ describe('%-expansion', () => {
     assert.equal(expanded('%(program_name)999999999s'), badly('%(program_name)999999999s', 'width too big'));
   });
 
+  test("a '%' conversion after flags ('%l%') takes an argument first, as Python's formatter does", () => {
+    assert.equal(expanded('%rh(ENV_HOME)(process_num)e%l%'), badly('%rh(ENV_HOME)(process_num)e%l%', 'not enough arguments for format string'));
+    assert.equal(expanded('%(program_name)5%'), "error: Format string '%(program_name)5%' for 'program:web.command' is badly formatted: unsupported format character '%' (0x25) at index 16");
+  });
+
   test('a float precision past 100 digits is printed as Python prints it, not a RangeError', () => {
     assert.equal(expanded('%(process_num).101f'), `-3.${'0'.repeat(101)}`);
     assert.equal(expanded('%(numprocs).102e'), `2.${'0'.repeat(102)}e+00`);

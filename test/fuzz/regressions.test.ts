@@ -1,7 +1,12 @@
 // Every crash or wrong answer the fuzz tests found, with the exact input that showed it and what
 // Supervisor 4.2.5 (Python 3.11) answers for it.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import { renderDump } from '../../src/config/dump.js';
+import { loadConfig, loadConfigResult } from '../../src/config/loader.js';
 import { expand } from '../../src/config/expand.js';
 import { IniDocument } from '../../src/config/ini.js';
 
@@ -40,6 +45,20 @@ describe('config reader', () => {
       "Source contains parsing errors: '/fuzz.conf'\n\t[line  3]: ' \\x0b==]\\u2028~,\\u2028\\n'\n\t[line  4]: '   : Σ\\x85\\n'",
     );
     assert.equal(iniError('[s]\n=x\n  y\n\n'), "Source contains parsing errors: '/fuzz.conf'\n\t[line  2]: '=x\\n'\n\t[line  3]: '  y\\n'");
+  });
+});
+
+describe('config loader', () => {
+  test('an empty childlogdir= is not an existing directory (os.path.isdir("") is False)', (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-fuzz-regression-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'supervisord.conf');
+    // the generated config that showed it, as 4.2.5 dumps it (sv-dump-config.py)
+    fs.writeFileSync(file, '[supervisord]\nchildlogdir=\n[eventlistener:cat:dog]\ncommand=\nevents=\nstderr_logfile_compress=1\nresult_handler=;\u3000?\nevents=~ \n');
+    const dump = JSON.parse(renderDump(loadConfigResult(file, { cwd: '/', env: {}, relaxed: true }))) as { relaxed: unknown[] };
+    assert.deepEqual(dump.relaxed, [{ check: 'directory', key: 'childlogdir', message: ' is not an existing directory', section: 'supervisord', value: '' }]);
+    fs.writeFileSync(file, `[supervisord]\nlogfile=${dir}/l\nchildlogdir=\n`);
+    assert.throws(() => loadConfig(file, { cwd: '/', env: {} }), { name: 'ConfigError', message: ' is not an existing directory' });
   });
 });
 

@@ -2,7 +2,7 @@
 // loads): element by element, whatever the nesting, with its quirks (<boolean> is true only for
 // "1", an unknown type element such as <i8> or <nil/> gives its text, <params> may be missing).
 import { parseXml, type XmlElement } from './xml.js';
-import { XmlRpcError, type XmlRpcStruct, type XmlRpcValue } from './values.js';
+import { setMember, XmlRpcError, type XmlRpcStruct, type XmlRpcValue } from './values.js';
 
 export interface MethodCall {
   /** null when the body has no <methodName> (4.2.5 answers HTTP 400) */
@@ -101,7 +101,7 @@ export function decodeMethodCall(body: string): MethodCall {
             throw bad(`struct member has ${member.children.length} child elements instead of name and value`);
           }
           const key = valueOf(name);
-          struct[typeof key === 'string' ? key : String(key ?? '')] = valueOf(value);
+          setMember(struct, typeof key === 'string' ? key : String(key ?? ''), valueOf(value));
         }
         return struct;
       }

@@ -9,6 +9,7 @@ import { renderDump } from '../../src/config/dump.js';
 import { loadConfig, loadConfigResult } from '../../src/config/loader.js';
 import { expand } from '../../src/config/expand.js';
 import { IniDocument } from '../../src/config/ini.js';
+import { decodeMethodCall, decodeResponse, encodeMethodCall, encodeResponse, type XmlRpcStruct } from '../../src/xmlrpc/index.js';
 
 const NAMES = new Map<string, string | number>([
   ['ENV_HOME', '/root'],
@@ -87,5 +88,25 @@ describe('%-expansion', () => {
     assert.equal(expanded('%(numprocs).102e'), `2.${'0'.repeat(102)}e+00`);
     assert.equal(expanded('%(numprocs).105g'), '2');
     assert.equal(expanded('%(numprocs)#.103g'), `2.${'0'.repeat(102)}`);
+  });
+});
+
+describe('XML-RPC codec', () => {
+  test('a struct member named __proto__ is a member, not the prototype', () => {
+    // the counterexample: ["supervisor.getState", [[{["__proto__"]: null}]]]
+    const member: XmlRpcStruct = JSON.parse('{"__proto__": null}') as XmlRpcStruct;
+    const call = decodeMethodCall(encodeMethodCall('supervisor.getState', [[member]]));
+    assert.deepStrictEqual(call.params, [[member]]);
+    assert.deepEqual(Object.keys((call.params[0] as XmlRpcStruct[])[0]!), ['__proto__']);
+
+    // a multicall entry cannot smuggle a methodName in through its prototype
+    const smuggled = JSON.parse('{"__proto__": {"methodName": "supervisor.shutdown"}}') as XmlRpcStruct;
+    const [entry] = decodeMethodCall(encodeMethodCall('system.multicall', [[smuggled]])).params[0] as XmlRpcStruct[];
+    assert.equal(Object.getPrototypeOf(entry), Object.prototype);
+    assert.equal(entry!.methodName, undefined);
+
+    const answer = decodeResponse(encodeResponse(smuggled)) as XmlRpcStruct;
+    assert.equal(Object.getPrototypeOf(answer), Object.prototype);
+    assert.deepStrictEqual(answer, smuggled);
   });
 });

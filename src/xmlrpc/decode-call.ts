@@ -36,8 +36,11 @@ export function parseIsoDateTime(text: string | null): Date {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec((text ?? '').trim());
   if (!m) throw bad(`dateTime '${text ?? ''}' does not match format '%Y%m%dT%H:%M:%S'`);
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 61) {
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second);
+  if (year < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 61) {
     throw bad(`dateTime '${text ?? ''}' is not a valid date and time`);
   }
   return date;

@@ -109,4 +109,14 @@ describe('XML-RPC codec', () => {
     assert.equal(Object.getPrototypeOf(answer), Object.prototype);
     assert.deepStrictEqual(answer, smuggled);
   });
+
+  test('a dateTime in the years 1-99 keeps its year (Date.UTC reads 99 as 1999)', () => {
+    // the counterexample: new Date("0099-12-31T23:59:59.000Z")
+    const date = new Date('0099-12-31T23:59:59.000Z');
+    assert.equal(encodeResponse(date).includes('<dateTime.iso8601>00991231T23:59:59</dateTime.iso8601>'), true);
+    assert.deepStrictEqual(decodeResponse(encodeResponse(date)), date);
+    assert.deepStrictEqual(decodeMethodCall(encodeMethodCall('m', [date])).params, [date]);
+    // year 0 does not exist for Python's datetime either
+    assert.throws(() => decodeMethodCall('<methodCall><methodName>m</methodName><params><param><value><dateTime.iso8601>00001231T23:59:59</dateTime.iso8601></value></param></params></methodCall>'), { code: 'SUP_ERR_XMLRPC_BAD_VALUE' });
+  });
 });

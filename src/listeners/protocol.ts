@@ -95,10 +95,11 @@ export class ListenerProtocol {
 
   private readResultLine(out: ProtocolEvent[]): boolean {
     const newline = this.buffer.indexOf(0x0a);
-    if (newline < 0) {
-      if (this.buffer.length > this.limits.maxResultLine) return this.violate(out, 'SUP_ERR_LISTENER_RESULT_LINE_TOO_LONG');
-      return false;
-    }
+    // the line's length, not how much of it has arrived, decides: the same bytes in any chunking
+    // mean the same
+    const lineLength = newline < 0 ? this.buffer.length : newline;
+    if (lineLength > this.limits.maxResultLine) return this.violate(out, 'SUP_ERR_LISTENER_RESULT_LINE_TOO_LONG');
+    if (newline < 0) return false;
     const line = this.buffer.subarray(0, newline).toString('utf8');
     this.buffer = this.buffer.subarray(newline + 1);
     let length: number;

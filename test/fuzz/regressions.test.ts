@@ -9,6 +9,7 @@ import { renderDump } from '../../src/config/dump.js';
 import { loadConfig, loadConfigResult } from '../../src/config/loader.js';
 import { expand } from '../../src/config/expand.js';
 import { IniDocument } from '../../src/config/ini.js';
+import { ListenerProtocol, type ProtocolEvent } from '../../src/listeners/protocol.js';
 import { decodeMethodCall, decodeResponse, encodeMethodCall, encodeResponse, type XmlRpcStruct } from '../../src/xmlrpc/index.js';
 
 const NAMES = new Map<string, string | number>([
@@ -118,5 +119,24 @@ describe('XML-RPC codec', () => {
     assert.deepStrictEqual(decodeMethodCall(encodeMethodCall('m', [date])).params, [date]);
     // year 0 does not exist for Python's datetime either
     assert.throws(() => decodeMethodCall('<methodCall><methodName>m</methodName><params><param><value><dateTime.iso8601>00001231T23:59:59</dateTime.iso8601></value></param></params></methodCall>'), { code: 'SUP_ERR_XMLRPC_BAD_VALUE' });
+  });
+});
+
+describe('listener protocol', () => {
+  /** A decoder past READY and one sent event, fed `chunks`; what it reported. */
+  function busyListener(chunks: Buffer[], limits = { maxResultLine: 16, maxResultBody: 100 }): ProtocolEvent[] {
+    const protocol = new ListenerProtocol(limits);
+    protocol.feed(Buffer.from('READY\n'));
+    protocol.eventSent();
+    return chunks.flatMap((chunk) => protocol.feed(chunk));
+  }
+  const codes = (events: ProtocolEvent[]) => events.map((e) => (e.kind === 'violation' ? e.code : e.kind === 'state' ? `${e.from}->${e.to}` : e.kind));
+
+  test('a result line past the limit is refused whether or not its newline came in the same chunk', () => {
+    // the counterexample: a 17-byte line with limit 16, cut by the pipe after byte 17 or not at all
+    const segment = Buffer.from([0, 0, 0, 0, 0, 0, 83, 85, 76, 84, 32, 32, 43, 48, 48, 48, 32, 10, 82, 69, 65, 68, 89, 10]);
+    const expected = ['SUP_ERR_LISTENER_RESULT_LINE_TOO_LONG', 'BUSY->UNKNOWN'];
+    assert.deepEqual(codes(busyListener([segment])), expected);
+    assert.deepEqual(codes(busyListener([segment.subarray(0, 17), segment.subarray(17)])), expected);
   });
 });

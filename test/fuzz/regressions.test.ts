@@ -9,7 +9,7 @@ import { renderDump } from '../../src/config/dump.js';
 import { loadConfig, loadConfigResult } from '../../src/config/loader.js';
 import { expand } from '../../src/config/expand.js';
 import { IniDocument } from '../../src/config/ini.js';
-import { ListenerProtocol, type ProtocolEvent } from '../../src/listeners/protocol.js';
+import { DEFAULT_PROTOCOL_LIMITS, ListenerProtocol, type ProtocolEvent, type ProtocolLimits } from '../../src/listeners/protocol.js';
 import { decodeMethodCall, decodeResponse, encodeMethodCall, encodeResponse, type XmlRpcStruct } from '../../src/xmlrpc/index.js';
 
 const NAMES = new Map<string, string | number>([
@@ -124,7 +124,7 @@ describe('XML-RPC codec', () => {
 
 describe('listener protocol', () => {
   /** A decoder past READY and one sent event, fed `chunks`; what it reported. */
-  function busyListener(chunks: Buffer[], limits = { maxResultLine: 16, maxResultBody: 100 }): ProtocolEvent[] {
+  function busyListener(chunks: Buffer[], limits: ProtocolLimits = { maxResultLine: 16, maxResultBody: 100 }): ProtocolEvent[] {
     const protocol = new ListenerProtocol(limits);
     protocol.feed(Buffer.from('READY\n'));
     protocol.eventSent();
@@ -138,5 +138,16 @@ describe('listener protocol', () => {
     const expected = ['SUP_ERR_LISTENER_RESULT_LINE_TOO_LONG', 'BUSY->UNKNOWN'];
     assert.deepEqual(codes(busyListener([segment])), expected);
     assert.deepEqual(codes(busyListener([segment.subarray(0, 17), segment.subarray(17)])), expected);
+  });
+
+  test('the 7 skipped bytes of a result line are bytes, not characters; the length is read as Python reads bytes', () => {
+    // the counterexamples: "Ré5UL 6\n" (é is two bytes) and a 3-byte character among NULs
+    const results = (events: ProtocolEvent[]): Array<number[] | string> => events.flatMap<number[] | string>((e) => (e.kind === 'result' ? [[...e.body]] : e.kind === 'bad-result-line' ? [`bad: ${e.line}`] : []));
+    assert.deepEqual(results(busyListener([Buffer.from([82, 195, 169, 53, 85, 76, 32, 54, 10, 119, 51, 190, 34, 179, 124])], DEFAULT_PROTOCOL_LIMITS)), [[119, 51, 190, 34, 179, 124]]);
+    assert.deepEqual(results(busyListener([Buffer.from([0, 0, 224, 160, 128, 0, 0, 53, 10, 6, 4, 22, 239, 126])], DEFAULT_PROTOCOL_LIMITS)), [[6, 4, 22, 239, 126]]);
+    // int(b'\x1c5') and int(b'\xa05') are errors in Python (only ASCII whitespace is stripped); int(b'\x0b5\x0c') is 5
+    assert.deepEqual(results(busyListener([Buffer.from('RESULT \x1c5\nOK')], DEFAULT_PROTOCOL_LIMITS)), ['bad: RESULT \x1c5']);
+    assert.deepEqual(results(busyListener([Buffer.concat([Buffer.from('RESULT '), Buffer.from([0xa0]), Buffer.from('2\nOK')])], DEFAULT_PROTOCOL_LIMITS)), ['bad: RESULT \ufffd2']);
+    assert.deepEqual(results(busyListener([Buffer.from('RESULT \x0b2\x0c\nOK')], DEFAULT_PROTOCOL_LIMITS)), [[79, 75]]);
   });
 });

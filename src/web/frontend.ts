@@ -10,6 +10,7 @@ import { parseEventFilter } from './event-filter.js';
 import { streamEvents } from './events-endpoint.js';
 import { PageHub } from './page-hub.js';
 import { servePage } from './pages.js';
+import { requestUrl } from './request-url.js';
 
 export interface WebFrontendOptions {
   supervisor: Supervisor;
@@ -43,8 +44,10 @@ export class WebFrontend {
   /** An authenticated upgrade request: /events or the pages' /ws; anything else is refused. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === '/events') {
+      const url = requestUrl(req.url);
+      if (url === null) {
+        refuse(socket, 400, 'Bad Request');
+      } else if (url.pathname === '/events') {
         const filter = parseEventFilter(url.searchParams);
         if (typeof filter === 'string') return refuse(socket, 400, 'Bad Request', filter);
         this.sockets.handleUpgrade(req, socket, head, (ws) => streamEvents(ws, this.options.bus, filter));

@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { renderDump } from '../../src/config/dump.js';
 import { loadConfig, loadConfigResult } from '../../src/config/loader.js';
 import { expand } from '../../src/config/expand.js';
 import { IniDocument } from '../../src/config/ini.js';
 import { DEFAULT_PROTOCOL_LIMITS, ListenerProtocol, type ProtocolEvent, type ProtocolLimits } from '../../src/listeners/protocol.js';
+import { exchange, GOOD_AUTH, startDaemonUnderTest, stopWithin, type DaemonUnderTest } from './properties/http.js';
 import { decodeMethodCall, decodeResponse, encodeMethodCall, encodeResponse, type XmlRpcStruct } from '../../src/xmlrpc/index.js';
 
 const NAMES = new Map<string, string | number>([
@@ -149,5 +150,26 @@ describe('listener protocol', () => {
     assert.deepEqual(results(busyListener([Buffer.from('RESULT \x1c5\nOK')], DEFAULT_PROTOCOL_LIMITS)), ['bad: RESULT \x1c5']);
     assert.deepEqual(results(busyListener([Buffer.concat([Buffer.from('RESULT '), Buffer.from([0xa0]), Buffer.from('2\nOK')])], DEFAULT_PROTOCOL_LIMITS)), ['bad: RESULT \ufffd2']);
     assert.deepEqual(results(busyListener([Buffer.from('RESULT \x0b2\x0c\nOK')], DEFAULT_PROTOCOL_LIMITS)), [[79, 75]]);
+  });
+});
+
+describe('HTTP layer', () => {
+  let d: DaemonUnderTest;
+  before(async () => {
+    d = await startDaemonUnderTest();
+  });
+  after(async () => {
+    await stopWithin(d.daemon, 20_000);
+    fs.rmSync(d.dir, { recursive: true, force: true });
+  });
+
+  test('a request target "//" is a path (404), not a URL with an empty host (500 Invalid URL)', async () => {
+    // the counterexample: GET // with good credentials (and an XML-RPC body)
+    const body = encodeMethodCall('supervisor.getState');
+    const request = `GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${GOOD_AUTH}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: text/xml\r\n\r\n${body}`;
+    assert.equal((await exchange(d.port, Buffer.from(request), [], false)).status, 404);
+    const upgrade = `GET //a:b HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${GOOD_AUTH}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+    assert.equal((await exchange(d.port, Buffer.from(upgrade), [], false)).status, 404);
+    assert.doesNotMatch(d.daemon.mainLog(), /Invalid URL/);
   });
 });

@@ -20,12 +20,15 @@ export interface FuzzProperty {
   check(params: RunParameters): Promise<fc.RunDetails<unknown>>;
 }
 
-/** Wraps a fast-check property (sync or async) under a name with its `npm test` budget. */
-export function fuzzProperty<Ts>(name: string, testRuns: number, property: fc.IRawProperty<Ts>): FuzzProperty {
+/**
+ * Wraps a fast-check property (sync or async) under a name with its `npm test` budget; `extra`
+ * adds fast-check parameters (e.g. a time limit for properties whose cases are slow).
+ */
+export function fuzzProperty<Ts>(name: string, testRuns: number, property: fc.IRawProperty<Ts>, extra: fc.Parameters<Ts> = {}): FuzzProperty {
   return {
     name,
     testRuns,
-    check: async (params) => (await fc.check(property, params)) as fc.RunDetails<unknown>,
+    check: async (params) => (await fc.check(property, { ...extra, ...params })) as fc.RunDetails<unknown>,
   };
 }
 

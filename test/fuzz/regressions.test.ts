@@ -10,7 +10,8 @@ import { loadConfig, loadConfigResult } from '../../src/config/loader.js';
 import { expand } from '../../src/config/expand.js';
 import { IniDocument } from '../../src/config/ini.js';
 import { DEFAULT_PROTOCOL_LIMITS, ListenerProtocol, type ProtocolEvent, type ProtocolLimits } from '../../src/listeners/protocol.js';
-import { exchange, GOOD_AUTH, startDaemonUnderTest, stopWithin, type DaemonUnderTest } from './properties/http.js';
+import { waitFor } from '../helpers/daemon.js';
+import { exchange, GOOD_AUTH, openConnections, startDaemonUnderTest, stopWithin, type DaemonUnderTest } from './properties/http.js';
 import { decodeMethodCall, decodeResponse, encodeMethodCall, encodeResponse, type XmlRpcStruct } from '../../src/xmlrpc/index.js';
 
 const NAMES = new Map<string, string | number>([
@@ -171,5 +172,15 @@ describe('HTTP layer', () => {
     const upgrade = `GET //a:b HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${GOOD_AUTH}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
     assert.equal((await exchange(d.port, Buffer.from(upgrade), [], false)).status, 404);
     assert.doesNotMatch(d.daemon.mainLog(), /Invalid URL/);
+  });
+
+  test('a refused upgrade whose client is still sending is closed, and does not hold up shutdown', async () => {
+    // the counterexample: an upgrade without credentials carrying a body past the 4 MiB limit; the
+    // 401 went out, nothing read the socket again, and it stayed in FIN_WAIT2 with a full window
+    const body = Buffer.alloc(4195328, 0x61);
+    const head = `GET /logtail/.. HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: ${body.length}\r\nContent-Type: text/xml\r\n\r\n`;
+    const answer = await exchange(d.port, Buffer.concat([Buffer.from(head), body]), [], false);
+    assert.equal(answer.status, 401);
+    await waitFor(() => openConnections(d.port, answer.clientPort).length === 0, 10_000, `the daemon to close its side: ${openConnections(d.port, answer.clientPort).join(', ')}`);
   });
 });

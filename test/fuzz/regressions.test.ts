@@ -183,4 +183,15 @@ describe('HTTP layer', () => {
     assert.equal(answer.status, 401);
     await waitFor(() => openConnections(d.port, answer.clientPort).length === 0, 10_000, `the daemon to close its side: ${openConnections(d.port, answer.clientPort).join(', ')}`);
   });
+
+  test('an answer that ignores the body is given after reading it, so closing does not reset it away', async () => {
+    // the counterexample: GET // over HTTP/1.0 (closed after the answer) with a 113-byte body in
+    // three writes; the 404 went out before the rest of the body arrived, the close with bytes
+    // unread reset the connection and the client lost the answer about one time in four
+    const body = encodeMethodCall('supervisor.getState');
+    const request = Buffer.from(`GET // HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: ${GOOD_AUTH}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: text/xml\r\n\r\n${body}`);
+    const statuses = new Set<number | null>();
+    for (let i = 0; i < 100; i++) statuses.add((await exchange(d.port, request, [212168056, 746119265], false)).status);
+    assert.deepEqual([...statuses], [404]);
+  });
 });

@@ -66,6 +66,19 @@ describe('config loader', () => {
   });
 });
 
+describe('config loader: numprocs', () => {
+  test('a numprocs of 10**20 is refused at once instead of never finishing (the long fuzz run ran out of memory)', (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-fuzz-regression-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'supervisord.conf');
+    fs.writeFileSync(file, `[supervisord]\nlogfile=${dir}/l\n[program:web]\ncommand=/bin/true\nprocess_name=%(program_name)s_%(process_num)02d\nnumprocs=99999999999999999999\n`);
+    assert.throws(() => loadConfig(file, { cwd: dir, env: {} }), {
+      name: 'ConfigError',
+      message: `numprocs 100000000000000000000 is above the limit of 100000 in section 'program:web' (file: '${file}')`,
+    });
+  });
+});
+
 describe('%-expansion', () => {
   const badly = (format: string, why: string) => `error: Format string '${format}' for 'program:web.command' is badly formatted: ${why}`;
 

@@ -169,6 +169,7 @@ function valueOf(type: ValueType, dir: string): fc.Arbitrary<string> {
     socket: [`unix://${dir}/f.sock`, 'tcp://127.0.0.1:9002', 'tcp://localhost:0', 'unix://relative', 'x'],
     inet_address: ['127.0.0.1:9001', '*:9001', '9001', ':9001', 'host:99999', 'x', ''],
     path: [`${dir}/s.sock`, 's.sock', '', '~/s.sock'],
+    path_list: [`${dir}/extra.ini`, `${dir}/conf.d/a.conf,${dir}/extra.ini`, '/nonexistent.env', '', 'rel.env', ' , '],
     glob_list: ['*.ini', 'conf.d/*.conf', 'missing.conf', 'sub/[ab].conf', '%(here)s/*.ini', ''],
   };
   return fc.oneof({ arbitrary: fc.constantFrom(...typical[type]), weight: 6 }, { arbitrary: formatString, weight: 1 }, { arbitrary: soup(), weight: 1 });

@@ -11,6 +11,7 @@ import { expand } from '../../src/config/expand.js';
 import { IniDocument } from '../../src/config/ini.js';
 import { DEFAULT_PROTOCOL_LIMITS, ListenerProtocol, type ProtocolEvent, type ProtocolLimits } from '../../src/listeners/protocol.js';
 import { waitFor } from '../helpers/daemon.js';
+import { rpcCall } from '../helpers/rpc-client.js';
 import { exchange, GOOD_AUTH, openConnections, startDaemonUnderTest, stopWithin, type DaemonUnderTest } from './properties/http.js';
 import { decodeMethodCall, decodeResponse, encodeMethodCall, encodeResponse, type XmlRpcStruct } from '../../src/xmlrpc/index.js';
 
@@ -206,5 +207,14 @@ describe('HTTP layer', () => {
     const statuses = new Set<number | null>();
     for (let i = 0; i < 100; i++) statuses.add((await exchange(d.port, request, [212168056, 746119265], false)).status);
     assert.deepEqual([...statuses], [404]);
+  });
+
+  test('a log tail of an empty log answers at once (the head used to wait for the first byte)', async () => {
+    // the counterexample: GET /logtail/web after an earlier case had cleared web's log
+    assert.equal(await rpcCall(d.socket, 'supervisor.clearProcessLogs', ['web']), true);
+    for (const target of ['/logtail/web', '/logtail/web/stderr']) {
+      const request = `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${GOOD_AUTH}\r\n\r\n`;
+      assert.equal((await exchange(d.port, Buffer.from(request), [], false)).status, 200, target);
+    }
   });
 });

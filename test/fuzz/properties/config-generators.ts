@@ -142,37 +142,62 @@ export const formatString: fc.Arbitrary<string> = fc
 
 // --- whole configs ---------------------------------------------------------------------------
 
-/** A value of a given type: usually one 4.2.5 accepts, sometimes an edge or nonsense. */
-function valueOf(type: ValueType, dir: string): fc.Arbitrary<string> {
-  const typical: Record<ValueType, string[]> = {
-    boolean: ['true', 'false', 'yes', 'off', '1', 'TRUE', 'maybe'],
-    integer: ['0', '1', '3', '-1', '999', '1_000', ' 7 ', 'x', '99999999999999999999'],
-    byte_size: ['0', '1KB', '50MB', '1gb', '10XB', '-5', '1_0kb', '99999999999999999999GB'],
-    octal: ['022', '0o777', '777', '8', '0o', '-1'],
-    signal: ['TERM', 'sigkill', 'HUP', '9', '0', '99', 'FOO', 'SIG_DFL'],
-    exitcodes: ['0', '0,2', '0, 256', '', 'x', '-1'],
-    string: ['x', '/bin/sh -c "echo hi"', '%(program_name)s', '%(ENV_HOME)s/%(here)s', '', 'AUTO'],
-    string_list: ['a,b', '', 'a, ,b'],
-    name_template: ['%(program_name)s', '%(program_name)s_%(process_num)02d', 'x', 'a b', 'a:b', '%(process_num)d'],
-    user: ['root', '0', 'nobody', 'nosuchuser', '99999', ''],
-    user_group: ['root', 'root:root', '0:0', 'nosuch:nosuch', 'root:', ':'],
-    logfile: ['AUTO', 'NONE', 'syslog', `${dir}/out.log`, '/nonexistent/dir/x.log', '%(program_name)s.log', 'off', ''],
-    dirpath: [`${dir}/x.log`, '/nonexistent/x', 'syslog', 'rel.log', '~/x.log', ''],
-    directory: [dir, '/nonexistent', '/tmp', '~', ''],
-    existing_directory: [dir, '/nonexistent', '/tmp', '%(here)s', ''],
-    loglevel: ['info', 'DEBUG', 'blather', 'warn', 'nope'],
-    url: ['http://localhost:9001', `unix://${dir}/s.sock`, 'AUTO', 'x'],
-    autorestart: ['true', 'false', 'unexpected', 'UNEXPECTED', 'sometimes'],
-    environment: ['A=1', 'A="x,y",B=2', "A='q'", 'A=1,,B=2', 'A="x', 'A=%(ENV_HOME)s', ''],
-    events: ['PROCESS_STATE', 'TICK_5,PROCESS_LOG', 'EVENT', 'NOSUCH', ''],
-    import_spec: ['supervisor.rpcinterface:make_main_rpcinterface', 'supervisor.dispatchers:default_handler', 'nosuch:x', 'bad spec here', ''],
-    socket: [`unix://${dir}/f.sock`, 'tcp://127.0.0.1:9002', 'tcp://localhost:0', 'unix://relative', 'x'],
-    inet_address: ['127.0.0.1:9001', '*:9001', '9001', ':9001', 'host:99999', 'x', ''],
-    path: [`${dir}/s.sock`, 's.sock', '', '~/s.sock'],
-    path_list: [`${dir}/extra.ini`, `${dir}/conf.d/a.conf,${dir}/extra.ini`, '/nonexistent.env', '', 'rel.env', ' , '],
-    glob_list: ['*.ini', 'conf.d/*.conf', 'missing.conf', 'sub/[ab].conf', '%(here)s/*.ini', ''],
+/** Values 4.2.5 accepts (first) and values it refuses (second), by type. */
+function typicalValues(dir: string): Record<ValueType, [string[], string[]]> {
+  return {
+    boolean: [['true', 'false', 'yes', 'off', '1', 'TRUE'], ['maybe', '']],
+    integer: [['0', '1', '3', '999', '1_000', ' 7 ', '-1'], ['x', '1__0', '99999999999999999999']],
+    byte_size: [['0', '1KB', '50MB', '1gb', '1_0kb'], ['10XB', '-5x', '99999999999999999999GB']],
+    octal: [['022', '0o777', '777', '0'], ['8', '0o', 'x']],
+    signal: [['TERM', 'sigkill', 'HUP', '9', 'SIG_DFL'], ['99', 'FOO']],
+    exitcodes: [['0', '0,2', '1, 2'], ['0, 256', 'x', '-1']],
+    string: [['x', '/bin/sh -c "echo hi"', '%(ENV_HOME)s/%(here)s', 'AUTO', '100%%'], ['%(nosuch)s', '%', '%(program_name)s']],
+    string_list: [['web', 'web,worker', 'web, ,worker'], ['']],
+    name_template: [['%(program_name)s', '%(program_name)s_%(process_num)02d', '%(process_num)d'], ['a b', 'a:b']],
+    user: [['root', '0'], ['nosuchuser', '99999']],
+    user_group: [['root', 'root:root', '0:0'], ['nosuch:nosuch', ':']],
+    logfile: [['AUTO', 'NONE', `${dir}/out.log`, '%(program_name)s-%(process_num)d.log', 'off'], ['/nonexistent/dir/x.log', 'syslog']],
+    dirpath: [[`${dir}/x.log`, 'rel.log', 'syslog'], ['/nonexistent/x', '~/nonexistent/x.log']],
+    directory: [[dir, '/tmp', '%(here)s'], ['/nonexistent', '']],
+    existing_directory: [[dir, '/tmp', '%(here)s'], ['/nonexistent', '']],
+    loglevel: [['info', 'DEBUG', 'blather', 'warn'], ['nope']],
+    url: [['http://localhost:9001', `unix://${dir}/s.sock`, 'AUTO'], ['x']],
+    autorestart: [['true', 'false', 'unexpected', 'UNEXPECTED'], ['sometimes']],
+    environment: [['A=1', 'A="x,y",B=2', "A='q'", 'A=%(ENV_HOME)s'], ['A=1,,B=2', 'A="x', 'A=%(process_num)d']],
+    events: [['PROCESS_STATE', 'TICK_5,PROCESS_LOG', 'EVENT'], ['NOSUCH', '']],
+    import_spec: [['supervisor.rpcinterface:make_main_rpcinterface', 'supervisor.dispatchers:default_handler'], ['nosuch:x', 'bad spec here', '']],
+    socket: [[`unix://${dir}/f.sock`, 'tcp://127.0.0.1:9002'], ['tcp://localhost:0', 'unix://relative', 'x']],
+    inet_address: [['127.0.0.1:9001', '*:9001', '9001'], [':9001', 'host:99999', 'x', '']],
+    path: [[`${dir}/s.sock`, 's.sock', '~/s.sock'], ['']],
+    path_list: [[`${dir}/extra.ini`, `${dir}/conf.d/a.conf,${dir}/extra.ini`], ['/nonexistent.env', 'rel.env', ' , ']],
+    glob_list: [['*.ini', 'conf.d/*.conf', 'missing.conf', 'sub/[ab].conf', '%(here)s/*.ini'], ['']],
   };
-  return fc.oneof({ arbitrary: fc.constantFrom(...typical[type]), weight: 6 }, { arbitrary: formatString, weight: 1 }, { arbitrary: soup(), weight: 1 });
+}
+
+// keys whose values their type alone does not describe (most of them are ours, beyond 4.2.5)
+const KEY_VALUES: Record<string, [string[], string[]]> = {
+  command: [['/bin/true', '/bin/sh -c "echo %(process_num)d"', '%(ENV_HOME)s/run --name=%(program_name)s'], ['']],
+  programs: [['web', 'web,worker', 'included'], ['nosuch']],
+  backoff_strategy: [['linear', 'exponential'], ['sometimes']],
+  healthcheck_interval: [['10', '0.5'], ['x', '-1']],
+  healthcheck_timeout: [['5', '0.1'], ['x']],
+  healthcheck_start_period: [['0', '3'], ['x']],
+  healthcheck_http: [['http://127.0.0.1:9/health'], ['x']],
+  healthcheck_tcp: [['127.0.0.1:9'], ['x']],
+  healthcheck_command: [['true'], ['']],
+  depends_on: [['', 'web', 'web:healthy'], ['nosuch', 'web:sick']],
+  logfile_timestamp_format: [['YYYY-MM-DD HH:mm:ss', 'HH:mm:ss.SSS'], ['x']],
+};
+
+/** A value for a key: mostly one 4.2.5 accepts (so loading gets far), sometimes one it refuses or nonsense. */
+function valueOf(spec: KeySpec, dir: string): fc.Arbitrary<string> {
+  const [valid, invalid] = KEY_VALUES[spec.key] ?? typicalValues(dir)[spec.type];
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...valid), weight: 60 },
+    { arbitrary: fc.constantFrom(...invalid), weight: 2 },
+    { arbitrary: formatString, weight: 1 },
+    { arbitrary: soup(), weight: 1 },
+  );
 }
 
 // keys of ours that 4.2.5 ignores (an oracle run leaves them out: we check them, 4.2.5 cannot)
@@ -190,23 +215,23 @@ function sectionText(kind: SectionKind, name: string, dir: string, beyond425: bo
   const optional = specs.filter((s) => !s.required);
   return fc
     .tuple(
-      fc.array(fc.boolean(), { minLength: required.length, maxLength: required.length }),
-      fc.tuple(...required.map((s) => valueOf(s.type, dir))),
-      fc.subarray(optional, { maxLength: Math.min(6, optional.length) }).chain((chosen) => fc.tuple(...chosen.map((s) => valueOf(s.type, dir).map((v) => `${s.key}=${v}`)))),
+      // a required key is left out now and then, to reach the "does not specify" errors
+      fc.array(fc.nat(19).map((n) => n > 0), { minLength: required.length, maxLength: required.length }),
+      fc.tuple(...required.map((s) => valueOf(s, dir))),
+      fc.subarray(optional, { maxLength: Math.min(6, optional.length) }).chain((chosen) => fc.tuple(...chosen.map((s) => valueOf(s, dir).map((v) => `${s.key}=${v}`)))),
       fc.array(fc.tuple(fc.constantFrom(...extraKeys), soup(6)), { maxLength: 1 }),
     )
     .map(([keep, requiredValues, optionalLines, extras]) => {
       const lines = [`[${name}]`];
-      // a required key is sometimes left out, to reach the "does not specify" errors
       required.forEach((spec, i) => {
-        if (keep[i] || i > 0) lines.push(`${spec.key}=${requiredValues[i]}`);
+        if (keep[i]) lines.push(`${spec.key}=${requiredValues[i]}`);
       });
       lines.push(...optionalLines, ...extras.map(([k, v]) => `${k}=${v}`));
       return lines.join('\n') + '\n';
     });
 }
 
-const programName = fc.constantFrom('web', 'worker', 'a.b', 'x y', 'cat:dog', '', 'w%(ENV_HOME)s');
+const programName = fc.oneof({ arbitrary: fc.constantFrom('web', 'worker', 'a.b', 'w%(ENV_HOME)s'), weight: 12 }, { arbitrary: fc.constantFrom('x y', 'cat:dog', ''), weight: 1 });
 
 /**
  * A supervisord.conf built from the schema's sections and keys, with valid and invalid values;
@@ -229,9 +254,9 @@ export function configText(dir: string, beyond425 = true): fc.Arbitrary<string> 
       { arbitrary: soup().map((n) => `[plugin:${n}]\nmodule=stdout-prefix\n`), weight: 1 },
       { arbitrary: iniSoup, weight: 1 },
     ),
-    { maxLength: 5 },
+    { maxLength: 6 },
   );
   return fc
-    .tuple(fc.nat(9), section('supervisord', fc.constant('supervisord')), body)
+    .tuple(fc.nat(19), section('supervisord', fc.constant('supervisord')), body)
     .map(([roll, supervisord, sections]) => (roll === 0 ? sections.join('') : [supervisord, ...sections].join('')));
 }

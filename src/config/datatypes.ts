@@ -153,6 +153,8 @@ export interface PathContext {
 }
 
 function isDir(p: string, ctx: PathContext): boolean {
+  // Python's os.path.isdir('') is False: an empty path is not the working directory
+  if (p === '') return false;
   try {
     return fs.statSync(path.resolve(ctx.cwd, p)).isDirectory();
   } catch {

@@ -29,6 +29,30 @@ function pad(body: string, spec: Spec, zeroPadAllowed: boolean, signLength: numb
   return ' '.repeat(fill) + body;
 }
 
+/**
+ * Largest width or precision accepted. Python refuses one only past sys.maxsize ("width too big")
+ * and pads to anything below; a JS string cannot hold that (RangeError) and no config needs a
+ * field of a million characters, so past this one the same message is given.
+ */
+export const MAX_FORMAT_FIELD = 1 << 20;
+
+function fieldSize(value: number, what: 'width' | 'precision'): number {
+  if (value > MAX_FORMAT_FIELD) throw new PyValueError(`${what} too big`);
+  return value;
+}
+
+// toFixed/toExponential stop at 100 digits; the values expanded are integers, whose further
+// digits are all zeros, as Python prints them
+function toFixed(x: number, digits: number): string {
+  return digits <= 100 ? x.toFixed(digits) : x.toFixed(100) + '0'.repeat(digits - 100);
+}
+
+function toExponential(x: number, digits: number): string {
+  if (digits <= 100) return x.toExponential(digits);
+  const [mantissa, exponent] = x.toExponential(100).split('e') as [string, string];
+  return `${mantissa}${'0'.repeat(digits - 100)}e${exponent}`;
+}
+
 function signOf(n: number, spec: Spec): string {
   if (n < 0) return '-';
   if (spec.flags.has('+')) return '+';
@@ -54,16 +78,16 @@ function formatFloat(n: number, conversion: string, spec: Spec): string {
   const abs = Math.abs(n);
   let body: string;
   const lower = conversion.toLowerCase();
-  if (lower === 'f') body = abs.toFixed(precision);
-  else if (lower === 'e') body = abs.toExponential(precision).replace(/e([+-])(\d)$/, 'e$10$2');
+  if (lower === 'f') body = toFixed(abs, precision);
+  else if (lower === 'e') body = toExponential(abs, precision).replace(/e([+-])(\d)$/, 'e$10$2');
   else {
     const p = precision === 0 ? 1 : precision;
     const exponent = abs === 0 ? 0 : Math.floor(Math.log10(abs));
     if (exponent < -4 || exponent >= p) {
-      body = abs.toExponential(p - 1).replace(/e([+-])(\d)$/, 'e$10$2');
+      body = toExponential(abs, p - 1).replace(/e([+-])(\d)$/, 'e$10$2');
       if (!spec.flags.has('#')) body = body.replace(/\.?0+e/, 'e');
     } else {
-      body = abs.toFixed(Math.max(0, p - 1 - exponent));
+      body = toFixed(abs, Math.max(0, p - 1 - exponent));
       if (!spec.flags.has('#') && body.includes('.')) body = body.replace(/\.?0+$/, '');
     }
   }
@@ -114,7 +138,10 @@ function convert(arg: PyValue | Expansions, conversion: string, spec: Spec, inde
       return formatFloat(arg, conversion, spec);
     case 'c': {
       let ch: string;
-      if (typeof arg === 'number') ch = String.fromCodePoint(arg);
+      if (typeof arg === 'number') {
+        if (arg < 0 || arg > 0x10ffff) throw new PyValueError('%c arg not in range(0x110000)');
+        ch = String.fromCodePoint(arg);
+      }
       else if (typeof arg === 'string' && [...arg].length === 1) ch = arg;
       else throw new PyValueError('%c requires int or char');
       return pad(ch, spec, false, 0);
@@ -180,25 +207,25 @@ function percentFormat(fmt: string, mapping: Expansions): string {
     if (i < n && cps[i] === '*') {
       const w = nextArg();
       if (typeof w !== 'number') throw new PyValueError('* wants int');
-      spec.width = Math.abs(w);
+      spec.width = fieldSize(Math.abs(w), 'width');
       if (w < 0) spec.flags.add('-');
       i++;
     } else {
       let digits = '';
       while (i < n && /[0-9]/.test(cps[i]!)) digits += cps[i++];
-      if (digits) spec.width = parseInt(digits, 10);
+      if (digits) spec.width = fieldSize(Number(digits), 'width');
     }
     if (i < n && cps[i] === '.') {
       i++;
       if (i < n && cps[i] === '*') {
         const p = nextArg();
         if (typeof p !== 'number') throw new PyValueError('* wants int');
-        spec.precision = Math.max(0, p);
+        spec.precision = fieldSize(Math.max(0, p), 'precision');
         i++;
       } else {
         let digits = '';
         while (i < n && /[0-9]/.test(cps[i]!)) digits += cps[i++];
-        spec.precision = digits ? parseInt(digits, 10) : 0;
+        spec.precision = digits ? fieldSize(Number(digits), 'precision') : 0;
       }
     }
     if (i < n && 'hlL'.includes(cps[i]!)) i++;
@@ -206,7 +233,9 @@ function percentFormat(fmt: string, mapping: Expansions): string {
     const conversion = cps[i]!;
     const index = i;
     i++;
-    out += convert(conversion === '%' ? '' : nextArg(), conversion, spec, index);
+    // Python takes the argument before it looks at the conversion, so a '%' reached here ("%5%")
+    // fails with "not enough arguments" once the mapping is used up, else as unsupported
+    out += convert(nextArg(), conversion, spec, index);
   }
   return out;
 }

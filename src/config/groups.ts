@@ -222,6 +222,10 @@ export function processesFromSection(ctx: LoadContext, section: string, groupNam
   }
 }
 
+// 4.2.5 builds one process config per numprocs before it starts anything: numprocs=10**20 never
+// finishes loading (it runs out of memory). Past this many, the file is refused instead.
+export const MAX_NUMPROCS = 100_000;
+
 function buildProcesses(ctx: LoadContext, section: string, groupName: string): ProcessConfig[] {
   const programName = processOrGroupName(section.slice(section.indexOf(':') + 1));
   // 4.2.5 aliases this dict as each process's expansions, so names added while building one
@@ -247,6 +251,7 @@ function buildProcesses(ctx: LoadContext, section: string, groupName: string): P
   const exitcodes = listOfExitcodes(get('exitcodes', '0'));
   const redirectStderr = boolean(get('redirect_stderr', 'false'));
   const numprocs = integer(get('numprocs', 1));
+  if (numprocs > MAX_NUMPROCS) throw new PyValueError(`numprocs ${numprocs} is above the limit of ${MAX_NUMPROCS}`);
   const numprocsStart = integer(get('numprocs_start', 0));
   const environmentTemplate = get('environment', '', false);
   const stdoutCaptureMaxbytes = byteSize(get('stdout_capture_maxbytes', '0'));

@@ -82,14 +82,16 @@ export class IniDocument {
       const value = pyStrip(commentStart === null ? line : line.slice(0, commentStart));
       if (!value) {
         // blank lines inside a value are kept (empty_lines_in_values), comment lines are not
-        if (commentStart === null && cursect !== null && optname !== null) {
+        if (commentStart === null && cursect !== null && optname) {
           const current = cursect.get(optname);
           if (Array.isArray(current)) current.push('');
         }
         continue;
       }
       const curIndentLevel = firstNonSpace(line);
-      if (cursect !== null && optname !== null && curIndentLevel > indentLevel) {
+      // an option with an empty name ("=x", itself an error) takes no continuation lines, as in
+      // ConfigParser, where '' is falsy: the indented line after it is parsed (and reported) alone
+      if (cursect !== null && optname && curIndentLevel > indentLevel) {
         const current = cursect.get(optname);
         if (Array.isArray(current)) current.push(value);
         continue;

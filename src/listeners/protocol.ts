@@ -1,7 +1,6 @@
 // The eventlistener protocol as read from a listener's stdout: one decoder with named states
 // (ACKNOWLEDGED, READY, BUSY, UNKNOWN) that consumes exactly the bytes each state needs and
 // reports what happened. Writing events is the pool's job; this file only decodes.
-import { pyInt, PyValueError } from '../config/python.js';
 
 export const ListenerState = {
   READY: 10,
@@ -14,6 +13,15 @@ export type ListenerStateName = keyof typeof ListenerState;
 const READY_TOKEN = Buffer.from('READY\n');
 /** `RESULT ` is never checked by 4.2.5: it skips 7 bytes and parses the rest as the length. */
 const RESULT_PREFIX_LENGTH = 7;
+// Python's int() of bytes: ASCII whitespace around, a sign, digits with single underscores between
+// them (no Unicode whitespace or digits: those are not single bytes)
+const PYTHON_BYTES_INT = /^[ \t\n\r\x0b\x0c]*([+-]?[0-9]+(?:_[0-9]+)*)[ \t\n\r\x0b\x0c]*$/;
+
+/** The body length after the 7 skipped bytes of a result line, read as 4.2.5 reads it; null if it is no int. */
+function resultLength(line: Buffer): number | null {
+  const match = PYTHON_BYTES_INT.exec(line.subarray(RESULT_PREFIX_LENGTH).toString('latin1'));
+  return match ? Number(match[1]!.replace(/_/g, '')) : null;
+}
 
 /** Limits on what a listener may make us buffer; past them it is a protocol violation, never a silent drop. */
 export interface ProtocolLimits {
@@ -95,24 +103,24 @@ export class ListenerProtocol {
 
   private readResultLine(out: ProtocolEvent[]): boolean {
     const newline = this.buffer.indexOf(0x0a);
-    if (newline < 0) {
-      if (this.buffer.length > this.limits.maxResultLine) return this.violate(out, 'SUP_ERR_LISTENER_RESULT_LINE_TOO_LONG');
-      return false;
-    }
-    const line = this.buffer.subarray(0, newline).toString('utf8');
+    // the line's length, not how much of it has arrived, decides: the same bytes in any chunking
+    // mean the same
+    const lineLength = newline < 0 ? this.buffer.length : newline;
+    if (lineLength > this.limits.maxResultLine) return this.violate(out, 'SUP_ERR_LISTENER_RESULT_LINE_TOO_LONG');
+    if (newline < 0) return false;
+    const lineBytes = this.buffer.subarray(0, newline);
+    const line = lineBytes.toString('utf8');
     this.buffer = this.buffer.subarray(newline + 1);
-    let length: number;
-    try {
-      length = pyInt(line.slice(RESULT_PREFIX_LENGTH));
-    } catch (err) {
-      if (!(err instanceof PyValueError)) throw err;
+    // bytes, not characters, are skipped: a multi-byte character in the prefix must not shift it
+    const length = resultLength(lineBytes);
+    if (length === null) {
       out.push({ kind: 'bad-result-line', line });
       out.push(this.transition('UNKNOWN'));
       this.buffer = Buffer.alloc(0);
       return false;
     }
     if (length < 0 || length > this.limits.maxResultBody) {
-      return this.violate(out, 'SUP_ERR_LISTENER_RESULT_TOO_LARGE', Buffer.from(line));
+      return this.violate(out, 'SUP_ERR_LISTENER_RESULT_TOO_LARGE', Buffer.from(lineBytes));
     }
     this.pendingBody = length;
     return true;

@@ -67,26 +67,33 @@ export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials
       return;
     }
     const path = decodedPath(req.url ?? '/');
-    if (path === null) {
-      sendError(res, 400);
+    if (path !== null && path.startsWith('/RPC2') && req.method === 'POST') {
+      handleXmlRpc(ctx, req, res);
       return;
     }
-    if (path.startsWith('/RPC2')) {
-      if (req.method !== 'POST') sendError(res, 400);
-      else handleXmlRpc(ctx, req, res);
-    } else if (path.startsWith('/logtail')) {
-      if (req.method !== 'GET') sendError(res, 400);
-      else handleProcessTail(ctx, path, res);
-    } else if (path.startsWith('/mainlogtail')) {
-      if (req.method !== 'GET') sendError(res, 400);
-      else if (!fs.existsSync(ctx.mainLogfile)) sendError(res, 404);
-      else followFile(ctx.mainLogfile, res, {});
-    } else if (ctx.metrics !== null && path.split('?')[0] === '/metrics') {
-      handleMetrics(ctx, ctx.metrics, req, res);
-    } else if (!ctx.web?.handleRequest(req, res)) {
-      sendError(res, 404);
-    }
+    // every other answer ignores the body: read and drop it first, as for a 401, so that a
+    // connection closed after the answer (HTTP/1.0, Connection: close) is not reset with the
+    // client's bytes unread, which can lose the answer
+    afterBody(req, ctx.maxBodyBytes, () => route(ctx, path, req, res));
   };
+}
+
+/** Everything but an XML-RPC call: the log tails, the web layer, and the errors. */
+function route(ctx: HandlerContext, path: string | null, req: IncomingMessage, res: ServerResponse): void {
+  if (path === null || path.startsWith('/RPC2')) {
+    sendError(res, 400);
+  } else if (path.startsWith('/logtail')) {
+    if (req.method !== 'GET') sendError(res, 400);
+    else handleProcessTail(ctx, path, res);
+  } else if (path.startsWith('/mainlogtail')) {
+    if (req.method !== 'GET') sendError(res, 400);
+    else if (!fs.existsSync(ctx.mainLogfile)) sendError(res, 404);
+    else followFile(ctx.mainLogfile, res, {});
+  } else if (ctx.metrics !== null && path.split('?')[0] === '/metrics') {
+    handleMetrics(ctx, ctx.metrics, req, res);
+  } else if (!ctx.web?.handleRequest(req, res)) {
+    sendError(res, 404);
+  }
 }
 
 export function makeUpgradeHandler(ctx: HandlerContext, credentials: Credentials | null): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {

@@ -17,6 +17,8 @@ const TRUNCATED = '==> File truncated <==\n';
 export function followFile(path: string, res: ServerResponse, headers: Record<string, string>): void {
   const now = new Date().toUTCString();
   res.writeHead(200, { 'Last-Modified': now, 'Content-Type': 'text/plain;charset=utf-8', ...headers });
+  // Node sends the head with the first body bytes: of an empty log that would be never
+  res.flushHeaders();
   let fd: number | null = null;
   let inode = 0;
   let offset = 0;

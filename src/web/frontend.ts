@@ -10,6 +10,7 @@ import { parseEventFilter } from './event-filter.js';
 import { streamEvents } from './events-endpoint.js';
 import { PageHub } from './page-hub.js';
 import { servePage } from './pages.js';
+import { requestUrl } from './request-url.js';
 
 export interface WebFrontendOptions {
   supervisor: Supervisor;
@@ -43,8 +44,10 @@ export class WebFrontend {
   /** An authenticated upgrade request: /events or the pages' /ws; anything else is refused. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === '/events') {
+      const url = requestUrl(req.url);
+      if (url === null) {
+        refuse(socket, 400, 'Bad Request');
+      } else if (url.pathname === '/events') {
         const filter = parseEventFilter(url.searchParams);
         if (typeof filter === 'string') return refuse(socket, 400, 'Bad Request', filter);
         this.sockets.handleUpgrade(req, socket, head, (ws) => streamEvents(ws, this.options.bus, filter));
@@ -67,12 +70,23 @@ export class WebFrontend {
   }
 }
 
+/** How long a refused upgrade's client may go on sending before its connection is cut. */
+const REFUSED_UPGRADE_LINGER_MS = 2000;
+
 /** Answers an upgrade request with a plain HTTP error and closes the connection. */
 export function refuse(socket: Duplex, status: number, reason: string, detail = reason, extraHeaders: Record<string, string> = {}): void {
   const body = `${detail}\n`;
   const headers = Object.entries({ 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...extraHeaders })
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
-  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}\r\n${body}`);
-  else socket.destroy();
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${headers}\r\n${body}`);
+  // Nothing reads an upgrade socket: a client still sending (a body) fills our receive window, its
+  // FIN never arrives and the socket stays open for good, holding up the server's close. Read and
+  // drop what it sends so that it can finish and close; cut off one that never does.
+  socket.resume();
+  setTimeout(() => socket.destroy(), REFUSED_UPGRADE_LINGER_MS).unref();
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Supervisor } from '../process/supervisor.js';
 import { runAction, type ActionRequest } from './actions.js';
+import { requestUrl } from './request-url.js';
 
 // served from the source tree (dist/src/web -> src/web/assets): plain files, no build step
 const ASSETS_DIR = fileURLToPath(new URL('../../../src/web/assets/', import.meta.url));
@@ -88,7 +89,8 @@ function legacyAction(res: ServerResponse, supervisor: Supervisor, query: URLSea
 export function servePage(req: IncomingMessage, res: ServerResponse, supervisor: Supervisor): boolean {
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') return false;
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url);
+  if (url === null) return false;
   const route = url.pathname;
   if (route === '/' || route === '/index.html' || route === '/status.html') {
     if (url.searchParams.has('action')) {

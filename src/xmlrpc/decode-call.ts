@@ -2,7 +2,7 @@
 // loads): element by element, whatever the nesting, with its quirks (<boolean> is true only for
 // "1", an unknown type element such as <i8> or <nil/> gives its text, <params> may be missing).
 import { parseXml, type XmlElement } from './xml.js';
-import { XmlRpcError, type XmlRpcStruct, type XmlRpcValue } from './values.js';
+import { setMember, XmlRpcError, type XmlRpcStruct, type XmlRpcValue } from './values.js';
 
 export interface MethodCall {
   /** null when the body has no <methodName> (4.2.5 answers HTTP 400) */
@@ -36,8 +36,11 @@ export function parseIsoDateTime(text: string | null): Date {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec((text ?? '').trim());
   if (!m) throw bad(`dateTime '${text ?? ''}' does not match format '%Y%m%dT%H:%M:%S'`);
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 61) {
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second);
+  if (year < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 61) {
     throw bad(`dateTime '${text ?? ''}' is not a valid date and time`);
   }
   return date;
@@ -101,7 +104,7 @@ export function decodeMethodCall(body: string): MethodCall {
             throw bad(`struct member has ${member.children.length} child elements instead of name and value`);
           }
           const key = valueOf(name);
-          struct[typeof key === 'string' ? key : String(key ?? '')] = valueOf(value);
+          setMember(struct, typeof key === 'string' ? key : String(key ?? ''), valueOf(value));
         }
         return struct;
       }

@@ -3,7 +3,7 @@
 // namespace prefixes (ex:nil) are ignored, a <fault> becomes an XmlRpcFault.
 import { parseIsoDateTime, parsePythonFloat, parsePythonInt } from './decode-call.js';
 import { parseXml, type XmlElement } from './xml.js';
-import { XmlRpcError, XmlRpcFault, type XmlRpcStruct, type XmlRpcValue } from './values.js';
+import { setMember, XmlRpcError, XmlRpcFault, type XmlRpcStruct, type XmlRpcValue } from './values.js';
 
 function bad(message: string): XmlRpcError {
   return new XmlRpcError('SUP_ERR_XMLRPC_BAD_VALUE', message);
@@ -54,7 +54,7 @@ export function decodeValueElement(value: XmlElement): XmlRpcValue {
       const struct: XmlRpcStruct = {};
       for (const member of typed.children) {
         const name = onlyChild(member, 'name');
-        struct[name.text ?? ''] = decodeValueElement(onlyChild(member, 'value'));
+        setMember(struct, name.text ?? '', decodeValueElement(onlyChild(member, 'value')));
       }
       return struct;
     }

@@ -12,6 +12,14 @@ export interface XmlRpcStruct {
  */
 export type XmlRpcValue = string | number | boolean | null | Date | Buffer | XmlRpcDouble | XmlRpcValue[] | XmlRpcStruct;
 
+/**
+ * Sets a member read from the wire. Plain assignment would hand a member named "__proto__" to
+ * Object.prototype's setter: the member would vanish and its value become the struct's prototype.
+ */
+export function setMember(struct: XmlRpcStruct, name: string, value: XmlRpcValue): void {
+  Object.defineProperty(struct, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** A number that must be sent as <double> even when it is integral (Python float 1.0). */
 export class XmlRpcDouble {
   constructor(readonly value: number) {}

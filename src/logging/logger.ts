@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import { CODE_BY_LEVEL, LEVELS } from './levels.js';
 import { formatLogLine } from './format.js';
 
+// How soon a rotation that failed (a directory we cannot write) is tried again.
+const ROTATION_RETRY_MS = 1000;
+
 /** Where formatted main-log lines go. */
 export interface LogSink {
   /** what it writes to, for messages about it ("the main log /var/log/supervisord.log") */
@@ -21,6 +24,8 @@ export class RotatingFileSink implements LogSink {
   private size = 0;
   /** the last write landed in part (a full disk): the next line starts on a line of its own */
   private torn = false;
+  private rotationFailing = false;
+  private nextRotationAttempt = 0;
 
   constructor(
     readonly path: string,
@@ -67,14 +72,28 @@ export class RotatingFileSink implements LogSink {
   }
 
   private rollover(): void {
+    if (Date.now() < this.nextRotationAttempt) return;
     this.close();
-    if (this.backups > 0) {
-      for (let i = this.backups - 1; i > 0; i--) {
-        const src = `${this.path}.${i}`;
-        if (fs.existsSync(src)) renameReplacing(src, `${this.path}.${i + 1}`);
+    try {
+      if (this.backups > 0) {
+        for (let i = this.backups - 1; i > 0; i--) {
+          const src = `${this.path}.${i}`;
+          if (fs.existsSync(src)) renameReplacing(src, `${this.path}.${i + 1}`);
+        }
+        renameReplacing(this.path, `${this.path}.1`);
       }
-      renameReplacing(this.path, `${this.path}.1`);
+    } catch (err) {
+      // truncating now would destroy the lines that could not be moved to .1: keep appending, say it
+      // once in the log itself, try again in a while
+      this.nextRotationAttempt = Date.now() + ROTATION_RETRY_MS;
+      this.open();
+      if (!this.rotationFailing) {
+        this.rotationFailing = true;
+        this.write(formatLogLine(new Date(), 'ERRO', `cannot rotate ${this.path}: ${(err as Error).message}; it grows past logfile_maxbytes until rotating works again`));
+      }
+      return;
     }
+    this.rotationFailing = false;
     this.fd = fs.openSync(this.path, 'w');
     this.size = 0;
   }

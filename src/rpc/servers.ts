@@ -75,10 +75,17 @@ function listen(server: http.Server, target: { path: string } | { host: string; 
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => reject(err);
     server.once('error', onError);
-    server.listen({ ...target, backlog: 1024 }, () => {
-      server.off('error', onError);
-      resolve();
-    });
+    // a unix socket is created by bind(), inside this synchronous call: with umask 077 it is
+    // never reachable by others, even in the moment before it is chmod'ed to the configured mode
+    const previousUmask = 'path' in target ? process.umask(0o077) : null;
+    try {
+      server.listen({ ...target, backlog: 1024 }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    } finally {
+      if (previousUmask !== null) process.umask(previousUmask);
+    }
   });
 }
 

@@ -113,6 +113,11 @@ async function openInet(section: InetServerConfig, handler: http.RequestListener
   return server;
 }
 
+/** 127.0.0.0/8 and ::1: only local users reach a server bound there. */
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
 // true when something answers on the socket file
 function socketAnswers(file: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -207,6 +212,7 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
   const sections: (InetServerConfig | UnixServerConfig)[] = [...config.server.inet_http_server, ...config.server.unix_http_server];
   try {
     for (const section of sections) {
+      let networkAddress: net.AddressInfo | null = null;
       const handler = makeRequestHandler(ctx, credentialsOf(section));
       if ('file' in section) {
         const first = serve(await openUnix(section, handler), section);
@@ -227,10 +233,20 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
           }),
         );
       } else {
-        opened.push(serve(await openInet(section, handler), section));
+        const server = serve(await openInet(section, handler), section);
+        opened.push(server);
+        networkAddress = server.address() as net.AddressInfo;
       }
       logInterfaces(config, host);
       if (section.username === null) host.logger.critical(`Server '${section.section}' running without any HTTP authentication checking`);
+      if (section.username === null && networkAddress !== null && !isLoopback(networkAddress.address)) {
+        // 4.2.5 starts such a server with the line above only; existing configs must keep working,
+        // so we do too, and say plainly what it means (docs/security.md)
+        const { address, port } = networkAddress;
+        host.logger.critical(
+          `Server '${section.section}' on ${address}:${port} accepts requests from the network without a password: anyone who can reach this port can stop, start, signal and read the output of every program and shut supervisord down. Set username= and password= in [${section.section}], or listen on 127.0.0.1`,
+        );
+      }
     }
   } catch (err) {
     await closeAll();

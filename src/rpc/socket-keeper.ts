@@ -8,6 +8,9 @@ import type http from 'node:http';
 import path from 'node:path';
 import type { Logger } from '../logging/logger.js';
 
+// How long after the file's removal it is bound again.
+const SETTLE_MS = 250;
+
 export interface SocketKeeperOptions {
   file: string;
   logger: Logger;
@@ -20,6 +23,7 @@ export interface SocketKeeperOptions {
 export class SocketKeeper {
   private inode: number;
   private watcher: fs.FSWatcher | null = null;
+  private settle: NodeJS.Timeout | undefined;
   private checking: Promise<void> | null = null;
   private recheck = false;
   private closed = false;
@@ -63,6 +67,7 @@ export class SocketKeeper {
   /** Stop watching and remove the socket file, unless it is no longer ours. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.settle);
     this.watcher?.close();
     this.watcher = null;
     if (inodeOf(this.options.file) === this.inode) fs.rmSync(this.options.file, { force: true });
@@ -73,7 +78,12 @@ export class SocketKeeper {
     const name = path.basename(file);
     try {
       this.watcher = fs.watch(path.dirname(file), { persistent: false }, (_event, changed) => {
-        if (changed === null || changed === name) void this.check();
+        if (changed !== null && changed !== name) return;
+        // a moment for whoever removed it: an `rm -rf` of the whole directory then finishes
+        // instead of failing on a socket brought back into the directory it is deleting
+        clearTimeout(this.settle);
+        this.settle = setTimeout(() => void this.check(), SETTLE_MS);
+        this.settle.unref();
       });
       this.watcher.on('error', () => {
         // the directory went away: SIGUSR2 (or a reload) watches again once it is back

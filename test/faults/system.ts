@@ -1,6 +1,7 @@
-// Shared bits of the fault-injection tests: a daemon in its own mount namespace (so a tiny tmpfs or
-// a read-only bind mount exists only for it and vanishes with it), /proc probes of the daemon, and
-// reading the ledgers that counting programs keep of what they wrote.
+// Shared bits of the disk, socket, flapping, reload and output fault tests (helpers.ts beside it
+// serves the listener, plugin, fluentd and webhook ones): a daemon in its own mount namespace (so
+// a tiny tmpfs or a read-only bind mount exists only for it and vanishes with it), /proc probes of
+// the daemon, and reading the ledgers that counting programs keep of what they wrote.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

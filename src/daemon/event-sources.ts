@@ -78,7 +78,7 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineCo
     };
     // only then is output framed into lines: the plain log path stays line-free
     if (enabled.stdout || enabled.stderr || consumers.stdout.length || consumers.stderr.length) {
-      on(proc, 'lines', (lines: { stream: Stream; text: string; time: number }[]) => {
+      on(proc, 'lines', (lines: { stream: Stream; text: string; time: number; cut?: 'split' | 'partial' }[]) => {
         const stream = lines[0]?.stream;
         if (!stream || (!enabled[stream] && consumers[stream].length === 0)) return;
         const event: ProcessLogEvent = {
@@ -90,6 +90,7 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineCo
           channel: stream,
           lines: lines.map((l) => l.text),
         };
+        if (lines.some((l) => l.cut)) event.cut = lines.map((l) => l.cut ?? null);
         if (enabled[stream]) bus.publish(event);
         for (const consumer of consumers[stream]) consumer.deliver(event);
       });

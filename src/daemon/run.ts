@@ -4,7 +4,7 @@ import process from 'node:process';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { Supervisor } from '../process/supervisor.js';
-import { openRpcServers } from '../rpc/servers.js';
+import { openRpcServers, type RpcServers } from '../rpc/servers.js';
 import { WebFrontend } from '../web/frontend.js';
 import type { EventBus, EventSerials } from '../events/bus.js';
 import { attachEventSources } from './event-sources.js';
@@ -96,7 +96,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   try {
     outcome = await new Promise<RunOutcome>((resolve) => {
       ctx.signals.setHandler((sig) => {
-        const result = handleSignal(sig, supervisor, logger);
+        const result = handleSignal(sig, supervisor, logger, rpc);
         if (result) resolve(result);
       });
       void requested.then(resolve);
@@ -121,7 +121,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   return outcome;
 }
 
-function handleSignal(sig: DaemonSignal, supervisor: Supervisor, logger: Logger): RunOutcome | null {
+function handleSignal(sig: DaemonSignal, supervisor: Supervisor, logger: Logger, rpc: RpcServers | null = null): RunOutcome | null {
   switch (sig) {
     case 'SIGTERM':
     case 'SIGINT':
@@ -135,6 +135,8 @@ function handleSignal(sig: DaemonSignal, supervisor: Supervisor, logger: Logger)
       logger.info(`received ${sig} indicating log reopen request`);
       logger.reopen();
       void supervisor.reopenLogs().then(() => logger.info('supervisord logreopen'));
+      // beyond 4.2.5: a unix socket file removed under us is bound again
+      void rpc?.restoreSockets();
       return null;
   }
 }

@@ -33,6 +33,12 @@ export interface ProcessLogEvent extends EventBase {
   channel: Stream;
   /** whole lines of output, decoded as UTF-8, without their newlines (one or more) */
   lines: readonly string[];
+  /**
+   * Present only when some line is not whole, one entry per line: 'split' = the line was longer than
+   * log_line_maxbytes and goes on in the next line (cut between two characters); 'partial' = no
+   * newline came within 200 ms, or the stream ended; null = a whole line.
+   */
+  cut?: readonly ('split' | 'partial' | null)[];
 }
 
 export interface ProcessCommunicationEvent extends EventBase {

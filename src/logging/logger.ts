@@ -2,8 +2,14 @@ import fs from 'node:fs';
 import { CODE_BY_LEVEL, LEVELS } from './levels.js';
 import { formatLogLine } from './format.js';
 
+// How soon a rotation that failed (a directory we cannot write) is tried again.
+const ROTATION_RETRY_MS = 1000;
+
 /** Where formatted main-log lines go. */
 export interface LogSink {
+  /** what it writes to, for messages about it ("the main log /var/log/supervisord.log") */
+  readonly label?: string;
+  /** throws when the line could not be written (ENOSPC, EROFS...): the Logger counts it as dropped */
   write(line: string): void;
   reopen(): void;
   close(): void;
@@ -16,6 +22,10 @@ export interface LogSink {
 export class RotatingFileSink implements LogSink {
   private fd: number | null = null;
   private size = 0;
+  /** the last write landed in part (a full disk): the next line starts on a line of its own */
+  private torn = false;
+  private rotationFailing = false;
+  private nextRotationAttempt = 0;
 
   constructor(
     readonly path: string,
@@ -33,6 +43,10 @@ export class RotatingFileSink implements LogSink {
     this.rotatable = st.isFile();
   }
 
+  get label(): string {
+    return `the main log ${this.path}`;
+  }
+
   private rotatable = true;
 
   /** false for /dev/stdout, pipes and other files that cannot be rotated: maxbytes does not apply. */
@@ -42,21 +56,44 @@ export class RotatingFileSink implements LogSink {
 
   write(line: string): void {
     if (this.fd === null) return;
-    const buf = Buffer.from(line, 'utf8');
-    fs.writeSync(this.fd, buf);
-    this.size += buf.length;
+    const buf = Buffer.from(this.torn ? `\n${line}` : line, 'utf8');
+    // write(2) may take only part of the line (a file system that just filled up): write the rest
+    let offset = 0;
+    try {
+      while (offset < buf.length) offset += fs.writeSync(this.fd, buf, offset);
+      this.torn = false;
+    } catch (err) {
+      if (offset > 0) this.torn = true;
+      throw err;
+    } finally {
+      this.size += offset;
+    }
     if (this.rotatable && this.maxBytes > 0 && this.size >= this.maxBytes) this.rollover();
   }
 
   private rollover(): void {
+    if (Date.now() < this.nextRotationAttempt) return;
     this.close();
-    if (this.backups > 0) {
-      for (let i = this.backups - 1; i > 0; i--) {
-        const src = `${this.path}.${i}`;
-        if (fs.existsSync(src)) renameReplacing(src, `${this.path}.${i + 1}`);
+    try {
+      if (this.backups > 0) {
+        for (let i = this.backups - 1; i > 0; i--) {
+          const src = `${this.path}.${i}`;
+          if (fs.existsSync(src)) renameReplacing(src, `${this.path}.${i + 1}`);
+        }
+        renameReplacing(this.path, `${this.path}.1`);
       }
-      renameReplacing(this.path, `${this.path}.1`);
+    } catch (err) {
+      // truncating now would destroy the lines that could not be moved to .1: keep appending, say it
+      // once in the log itself, try again in a while
+      this.nextRotationAttempt = Date.now() + ROTATION_RETRY_MS;
+      this.open();
+      if (!this.rotationFailing) {
+        this.rotationFailing = true;
+        this.write(formatLogLine(new Date(), 'ERRO', `cannot rotate ${this.path}: ${(err as Error).message}; it grows past logfile_maxbytes until rotating works again`));
+      }
+      return;
     }
+    this.rotationFailing = false;
     this.fd = fs.openSync(this.path, 'w');
     this.size = 0;
   }
@@ -97,9 +134,20 @@ export class StreamSink implements LogSink {
   close(): void {}
 }
 
-/** The supervisord main log: 4.2.5's levels, line format and level filtering. */
+/** A sink that failed: lines dropped since, and why, told when it works again. */
+interface SinkTrouble {
+  dropped: number;
+  reason: string;
+}
+
+/**
+ * The supervisord main log: 4.2.5's levels, line format and level filtering. A sink that cannot be
+ * written (a full disk) never stops the daemon: the failure is said once on stderr, the lines are
+ * dropped and counted, and the count is the first line the sink gets once it works again.
+ */
 export class Logger {
   private readonly sinks: LogSink[] = [];
+  private readonly troubles = new Map<LogSink, SinkTrouble>();
 
   constructor(public level: number = LEVELS.INFO) {}
 
@@ -113,14 +161,30 @@ export class Logger {
 
   log(level: number, message: string): void {
     if (level < this.level) return;
-    const line = formatLogLine(new Date(), CODE_BY_LEVEL.get(level) ?? 'INFO', message);
-    for (const sink of this.sinks) {
-      try {
-        sink.write(line);
-      } catch (err) {
-        // a full disk must not take the daemon down: say it once on stderr and carry on
-        reportSinkError(err);
+    const now = new Date();
+    const line = formatLogLine(now, CODE_BY_LEVEL.get(level) ?? 'INFO', message);
+    for (const sink of this.sinks) this.writeTo(sink, line, now);
+  }
+
+  private writeTo(sink: LogSink, line: string, now: Date): void {
+    const trouble = this.troubles.get(sink);
+    try {
+      if (trouble) {
+        const lines = trouble.dropped === 1 ? '1 line was' : `${trouble.dropped} lines were`;
+        sink.write(formatLogLine(now, 'INFO', `writing ${sink.label ?? 'the main log'} again (${lines} dropped: ${trouble.reason})`));
+        this.troubles.delete(sink);
       }
+      sink.write(line);
+    } catch (err) {
+      const current = this.troubles.get(sink);
+      if (current) {
+        current.dropped += 1;
+        return;
+      }
+      const reason = (err as Error).message;
+      this.troubles.set(sink, { dropped: 1, reason });
+      // the main log itself is what failed: stderr is the one place left to say it
+      writeStderr(`supervisord: cannot write ${sink.label ?? 'the main log'}: ${reason}; its lines are dropped until it works again\n`);
     }
   }
 
@@ -153,14 +217,11 @@ export class Logger {
   close(): void {
     for (const sink of this.sinks) sink.close();
     this.sinks.length = 0;
+    this.troubles.clear();
   }
 }
 
-let lastSinkError = '';
-function reportSinkError(err: unknown): void {
-  const text = `supervisord: cannot write the main log: ${(err as Error).message}\n`;
-  if (text === lastSinkError) return;
-  lastSinkError = text;
+function writeStderr(text: string): void {
   try {
     fs.writeSync(2, text);
   } catch {

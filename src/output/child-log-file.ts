@@ -68,6 +68,9 @@ export class ChildLogFile extends EventEmitter {
   private rotatable = true;
   private failing = false;
   private droppedBytes = 0;
+  /** rotating failed (a directory we cannot write): the file is appended to and grows until it works */
+  private rotationFailing = false;
+  private nextRotationAttempt = 0;
   private nextOpenAttempt = 0;
   private readonly maxBytes: number;
   private readonly backups: number;
@@ -294,12 +297,24 @@ export class ChildLogFile extends EventEmitter {
   }
 
   private rollover(): void {
+    if (Date.now() < this.nextRotationAttempt) return;
     this.closeFd();
     try {
       shiftBackups(this.path, this.backups);
       if (this.backups > 0) this.compressor?.rotated();
     } catch (err) {
-      this.report('error', `cannot rotate ${this.path}: ${(err as Error).message}`);
+      // truncating now would destroy the bytes that could not be moved to .1: keep appending
+      this.nextRotationAttempt = Date.now() + REOPEN_RETRY_MS;
+      if (!this.rotationFailing) {
+        this.rotationFailing = true;
+        this.report('error', `cannot rotate ${this.path}: ${(err as Error).message}; it grows past maxbytes until rotating works again`);
+      }
+      this.open('a');
+      return;
+    }
+    if (this.rotationFailing) {
+      this.rotationFailing = false;
+      this.report('info', `rotating ${this.path} again`);
     }
     this.open('truncate');
   }

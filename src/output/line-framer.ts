@@ -28,6 +28,22 @@ export interface LineFramerOptions {
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
+
+/**
+ * Where to cut `bytes` so that the first piece has at most `limit` bytes without ending inside a
+ * UTF-8 character: cut through one, both halves would decode to U+FFFD and the text would not
+ * join back. Bytes that are not valid UTF-8 are cut at `limit`.
+ */
+export function characterBoundary(bytes: Buffer, limit: number): number {
+  if (limit >= bytes.length) return bytes.length;
+  // step back over at most 3 continuation bytes (10xxxxxx) to the character's first byte
+  let start = limit;
+  while (start > limit - 3 && start > 0 && (bytes[start]! & 0xc0) === 0x80) start -= 1;
+  if (start === limit || (bytes[start]! & 0xc0) === 0x80) return limit;
+  const lead = bytes[start]!;
+  const length = lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return start + length > limit ? start : limit;
+}
 export const DEFAULT_FLUSH_DELAY_MS = 200;
 
 export class LineFramer {
@@ -62,9 +78,12 @@ export class LineFramer {
     let rest = bytes;
     while (this.heldBytes + rest.length > this.options.maxLineBytes) {
       const room = this.options.maxLineBytes - this.heldBytes;
-      this.held.push(rest.subarray(0, room));
-      this.heldBytes += room;
-      rest = rest.subarray(room);
+      let cut = characterBoundary(rest, room);
+      // a character that does not fit behind what is held goes whole into the next piece
+      if (cut === 0 && this.heldBytes === 0) cut = room;
+      this.held.push(rest.subarray(0, cut));
+      this.heldBytes += cut;
+      rest = rest.subarray(cut);
       this.release(lines, 'split');
       this.heldSince = time;
     }

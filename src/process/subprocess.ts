@@ -20,6 +20,7 @@ import { describeExit, type ExitRecord } from './exit-record.js';
 import { checkChildSetup, EXITED_TOO_QUICKLY, launch, launchFailureFrom, type LaunchFailure, type LaunchRequest } from './launch.js';
 import { describeProcess, type ProcessInfo } from './process-info.js';
 import { describeSignal, signalNumber } from './signals.js';
+import { startSoon, type QueuedStart } from './start-queue.js';
 import { ProcessState, processStateName } from './states.js';
 
 /** One state change of one process; the event bus turns it into a PROCESS_STATE_<to> event. */
@@ -136,6 +137,8 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
   private retryTimer: NodeJS.Timeout | undefined = NONE;
   private restartTimer: NodeJS.Timeout | undefined = NONE;
   private killTimer: NodeJS.Timeout | undefined = NONE;
+  /** a retry or restart whose timer fired, waiting for its turn to spawn (start-queue.ts) */
+  private queuedStart: QueuedStart | null = null;
 
   private readonly output: ProcessOutput;
 
@@ -549,11 +552,12 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     const delay = backoffDelaySecs(policy, this.backoff);
     // 4.2.5's own policy says nothing here; a policy of ours tells what it decided
     if (!isDefaultPolicy(policy)) this.logger.info(`retrying ${this.name} in ${delay} s (${policy.strategy} backoff, attempt ${this.backoff})`);
-    this.retryTimer = setTimeout(() => this.guard(() => this.onRetryTimer()), delay * 1000);
+    this.retryTimer = setTimeout(() => (this.queuedStart = startSoon(() => this.guard(() => this.onRetryTimer()))), delay * 1000);
   }
 
   private onRetryTimer(): void {
     this.retryTimer = NONE;
+    this.queuedStart = null;
     if (this.currentState === ProcessState.BACKOFF && this.options.mayStartAutomatically()) this.spawn();
   }
 
@@ -563,11 +567,12 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     if (policy === 'false' || (policy === 'unexpected' && exit.expected)) return;
     if (!this.options.mayStartAutomatically()) return;
     const wait = Math.max(0, this.startedAt + MIN_AUTORESTART_INTERVAL_MS - performance.now());
-    this.restartTimer = setTimeout(() => this.guard(() => this.onRestartTimer()), wait);
+    this.restartTimer = setTimeout(() => (this.queuedStart = startSoon(() => this.guard(() => this.onRestartTimer()))), wait);
   }
 
   private onRestartTimer(): void {
     this.restartTimer = NONE;
+    this.queuedStart = null;
     if (this.currentState === ProcessState.EXITED && this.options.mayStartAutomatically()) this.spawn();
   }
 
@@ -587,6 +592,10 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
   private clearTimer(which: 'startTimer' | 'retryTimer' | 'restartTimer' | 'killTimer'): void {
     clearTimeout(this[which]);
     this[which] = NONE;
+    if (which === 'retryTimer' || which === 'restartTimer') {
+      this.queuedStart?.cancel();
+      this.queuedStart = null;
+    }
   }
 
   private changeState(to: ProcessState, extra: Pick<StateChange, 'exit' | 'expected' | 'tries'> = {}): void {

@@ -154,7 +154,10 @@ function handleXmlRpc(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     ctx.logger.error(`XML-RPC request body of ${declared} bytes refused: the limit is ${ctx.maxBodyBytes}`);
     res.setHeader('Connection', 'close');
     sendError(res, 413);
-    req.destroy();
+    // the body is dropped unread and Node closes the connection once the answer is written
+    // (Connection: close); destroying it at once reset the connection with the 413 often still
+    // unsent. A client that writes its whole body before reading may still see only the reset.
+    req.resume();
     return;
   }
   const chunks: Buffer[] = [];

@@ -11,6 +11,7 @@ import type { Credentials } from './auth.js';
 import { Dispatcher } from './dispatcher.js';
 import { DEFAULT_MAX_BODY_BYTES, makeRequestHandler, makeUpgradeHandler, type HandlerContext } from './http-handler.js';
 import { SupervisorNamespace, type RpcHost } from './supervisor-namespace.js';
+import { SocketKeeper } from './socket-keeper.js';
 import { registerSystemNamespace } from './system-namespace.js';
 import type { WebFrontend } from '../web/frontend.js';
 import type { MetricsRenderer } from '../metrics/daemon-metrics.js';
@@ -45,6 +46,8 @@ export interface RpcServerOptions {
 export interface RpcServers {
   /** Stop listening, drop open connections, remove the unix socket files. */
   close(): Promise<void>;
+  /** Bind again every unix socket whose file was removed under us (SIGUSR2 asks for this). */
+  restoreSockets(): Promise<void>;
 }
 
 function credentialsOf(section: InetServerConfig | UnixServerConfig): Credentials | null {
@@ -72,10 +75,17 @@ function listen(server: http.Server, target: { path: string } | { host: string; 
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => reject(err);
     server.once('error', onError);
-    server.listen({ ...target, backlog: 1024 }, () => {
-      server.off('error', onError);
-      resolve();
-    });
+    // a unix socket is created by bind(), inside this synchronous call: with umask 077 it is
+    // never reachable by others, even in the moment before it is chmod'ed to the configured mode
+    const previousUmask = 'path' in target ? process.umask(0o077) : null;
+    try {
+      server.listen({ ...target, backlog: 1024 }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    } finally {
+      if (previousUmask !== null) process.umask(previousUmask);
+    }
   });
 }
 
@@ -101,6 +111,11 @@ async function openInet(section: InetServerConfig, handler: http.RequestListener
     throw listenFailure(err as NodeJS.ErrnoException);
   }
   return server;
+}
+
+/** 127.0.0.0/8 and ::1: only local users reach a server bound there. */
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
 // true when something answers on the socket file
@@ -166,39 +181,81 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
     web: options.web ?? null,
     metrics: options.metrics ?? null,
   };
-  const opened: { server: http.Server; socketFile: string | null }[] = [];
+  const opened: http.Server[] = [];
+  // unix servers replaced after their file was removed: closed already, their connections may be open
+  const retired: http.Server[] = [];
+  const keepers: SocketKeeper[] = [];
   const closeAll = async (): Promise<void> => {
+    // the keepers stop watching first, then remove the socket files that are still ours
+    for (const keeper of keepers) keeper.close();
+    for (const server of retired) server.closeAllConnections();
     await Promise.all(
       opened.map(
-        ({ server, socketFile }) =>
+        (server) =>
           new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeAllConnections();
-            if (socketFile !== null) fs.rmSync(socketFile, { force: true });
           }),
       ),
     );
   };
+  const serve = (server: http.Server, section: InetServerConfig | UnixServerConfig): http.Server => {
+    server.keepAliveTimeout = IDLE_CONNECTION_MS;
+    server.on('upgrade', makeUpgradeHandler(ctx, credentialsOf(section)));
+    // a client error (bad request line, oversized headers) answers 400 and never reaches us as an exception
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    return server;
+  };
   const sections: (InetServerConfig | UnixServerConfig)[] = [...config.server.inet_http_server, ...config.server.unix_http_server];
   try {
     for (const section of sections) {
+      let networkAddress: net.AddressInfo | null = null;
       const handler = makeRequestHandler(ctx, credentialsOf(section));
-      const isUnix = 'file' in section;
-      const server = isUnix ? await openUnix(section, handler) : await openInet(section, handler);
-      server.keepAliveTimeout = IDLE_CONNECTION_MS;
-      server.on('upgrade', makeUpgradeHandler(ctx, credentialsOf(section)));
-      // a client error (bad request line, oversized headers) answers 400 and never reaches us as an exception
-      server.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        else socket.destroy();
-      });
-      opened.push({ server, socketFile: isUnix ? section.file : null });
+      if ('file' in section) {
+        const first = serve(await openUnix(section, handler), section);
+        opened.push(first);
+        let current = first;
+        keepers.push(
+          new SocketKeeper({
+            file: section.file,
+            logger: host.logger,
+            rebind: async () => serve(await openUnix(section, handler), section),
+            replaced: (next) => {
+              // the old one stops accepting (its socket has no name left) but keeps its connections
+              current.close();
+              retired.push(current);
+              opened[opened.indexOf(current)] = next;
+              current = next;
+            },
+          }),
+        );
+      } else {
+        const server = serve(await openInet(section, handler), section);
+        opened.push(server);
+        networkAddress = server.address() as net.AddressInfo;
+      }
       logInterfaces(config, host);
       if (section.username === null) host.logger.critical(`Server '${section.section}' running without any HTTP authentication checking`);
+      if (section.username === null && networkAddress !== null && !isLoopback(networkAddress.address)) {
+        // 4.2.5 starts such a server with the line above only; existing configs must keep working,
+        // so we do too, and say plainly what it means (docs/security.md)
+        const { address, port } = networkAddress;
+        host.logger.critical(
+          `Server '${section.section}' on ${address}:${port} accepts requests from the network without a password: anyone who can reach this port can stop, start, signal and read the output of every program and shut supervisord down. Set username= and password= in [${section.section}], or listen on 127.0.0.1`,
+        );
+      }
     }
   } catch (err) {
     await closeAll();
     throw err;
   }
-  return { close: closeAll };
+  return {
+    close: closeAll,
+    restoreSockets: async () => {
+      await Promise.all(keepers.map((keeper) => keeper.restore()));
+    },
+  };
 }

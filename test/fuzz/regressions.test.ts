@@ -174,8 +174,11 @@ describe('HTTP layer', () => {
     d = await startDaemonUnderTest();
   });
   after(async () => {
-    await stopWithin(d.daemon, 20_000);
-    fs.rmSync(d.dir, { recursive: true, force: true });
+    try {
+      await stopWithin(d.daemon, 20_000);
+    } finally {
+      fs.rmSync(d.dir, { recursive: true, force: true });
+    }
   });
 
   test('a request target "//" is a path (404), not a URL with an empty host (500 Invalid URL)', async () => {

@@ -4,12 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/loader.js';
-import { REPO_ROOT, freePort, makeTempDir, waitFor } from '../helpers/daemon.js';
+import { REPO_ROOT, freePort, httpGet, makeTempDir, waitFor } from '../helpers/daemon.js';
 import { OUR_SUPERVISORCTL } from '../helpers/parity.js';
 import { rpcCall } from '../helpers/rpc-client.js';
 import { startAsPid1 } from '../helpers/pid1.js';
@@ -58,15 +57,6 @@ function runProbe(command: string[], configFile: string): { code: number | null;
   return { code: result.status, out: result.stdout + result.stderr };
 }
 
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 test('the container example as PID 1: prefixed output, and the YAML probes give 0 for RUNNING and 3 for STARTING, BACKOFF and FATAL', async (t) => {
   const dir = makeTempDir();
@@ -90,7 +80,7 @@ test('the container example as PID 1: prefixed output, and the YAML probes give 
     const running = runProbe(probe, configFile);
     assert.equal(running.code, 0, running.out);
   }
-  assert.match(await get(port), /^hello from web/);
+  assert.match(await httpGet(port), /^hello from web/);
   await waitFor(() => /^worker \| job 1 done$/m.test(screen()), 10_000, `worker's prefixed line:\n${screen()}`);
   assert.match(screen(), new RegExp(`^web \\| listening on :${port}$`, 'm'));
   await waitFor(() => /^web \| GET \/$/m.test(screen()), 10_000, `web's request line:\n${screen()}`);

@@ -2,20 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
-import { REPO_ROOT, childPids, freePort, isAlive, waitFor } from '../helpers/daemon.js';
+import { REPO_ROOT, childPids, freePort, httpGet, isAlive, waitFor } from '../helpers/daemon.js';
 
 
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 test('quickstart: programs run and log to the terminal; Ctrl-C stops them all and supervisord exits 0', async (t) => {
   const port = await freePort();
@@ -36,7 +26,7 @@ test('quickstart: programs run and log to the terminal; Ctrl-C stops them all an
 
   await waitFor(() => /gave up: flaky entered FATAL state/.test(screen), 15_000, `flaky FATAL in:\n${screen}`);
   await waitFor(() => /ticker: tick 2/.test(screen), 5000, 'ticker output');
-  assert.match(await get(port), /^hello from web \(pid \d+\)/);
+  assert.match(await httpGet(port), /^hello from web \(pid \d+\)/);
   assert.match(screen, /success: web entered RUNNING state/);
   assert.match(screen, /flaky: cannot reach the database/);
 

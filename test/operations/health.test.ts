@@ -42,7 +42,7 @@ events=PROCESS_HEALTH
 environment=RECORD_FILE="${heard}"
 
 [plugin:record]
-module=${FIXTURES}/record-events.mjs
+module=${FIXTURES}/record-events-json.mjs
 events=PROCESS_HEALTH
 file=${plugged}
 `,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { waitFor } from '../helpers/daemon.js';
+import { readJsonLines, waitFor } from '../helpers/daemon.js';
 import { rpcCall } from '../helpers/rpc-client.js';
 import { assertAllSeqs, assertAnswersRpc, faultFixture, seqsOf, SPAM_LINES, startFaultDaemon, waitForAsync, type FaultDaemon } from './helpers.js';
 
@@ -21,15 +21,7 @@ interface Recorded {
   pid: number;
 }
 
-function records(file: string): Recorded[] {
-  if (!fs.existsSync(file)) return [];
-  // only whole lines: the listener may be mid-append
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .slice(0, -1)
-    .map((l) => JSON.parse(l) as Recorded);
-}
+const records = (file: string): Recorded[] => readJsonLines<Recorded>(file);
 
 /** A small seeded generator (mulberry32): a failing run can be replayed with FAULT_SEED. */
 function random(seed: number): () => number {

@@ -131,3 +131,13 @@ export function httpGet(port: number, urlPath = '/'): Promise<string> {
     }).on('error', reject);
   });
 }
+
+/** The JSON lines of a file a process may still be appending to: whole lines only, [] while it is missing. */
+export function readJsonLines<T>(file: string): T[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => JSON.parse(line) as T);
+}

@@ -3,9 +3,8 @@
 // 100,000-line PROCESS_LOG stream with and without the never-drop setting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { FIXTURES, makeTempDir, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
+import { FIXTURES, makeTempDir, readJsonLines, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
 import { rpcCall } from '../helpers/rpc-client.js';
 
 const LISTENER = path.join(FIXTURES, 'listener.py');
@@ -18,15 +17,7 @@ interface Recorded {
   pid: number;
 }
 
-function records(file: string): Recorded[] {
-  if (!fs.existsSync(file)) return [];
-  // the listener may be mid-write: only whole lines count
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .slice(0, -1)
-    .map((l) => JSON.parse(l) as Recorded);
-}
+const records = (file: string): Recorded[] => readJsonLines<Recorded>(file);
 
 function daemonWith(programs: string, extra = '') {
   const dir = makeTempDir('sv-pools-');

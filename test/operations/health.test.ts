@@ -4,19 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIXTURES, freePort, makeTempDir, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
+import { FIXTURES, freePort, makeTempDir, readJsonLines, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
 import { rpcCall } from '../helpers/rpc-client.js';
 import { getOverSocket, parseMetrics } from '../metrics/scrape.js';
 
 const RPC = `[unix_http_server]\nfile=%(here)s/sv.sock\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`;
 
-function jsonLines(file: string): Record<string, any>[] {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  } catch {
-    return [];
-  }
-}
+const jsonLines = (file: string): Record<string, any>[] => readJsonLines(file);
 
 test('a hung HTTP server is restarted by its health check; listeners and plugins see UNHEALTHY then HEALTHY', async (t) => {
   const dir = makeTempDir();

@@ -23,9 +23,9 @@ export class StartGate {
   ) {}
 
   /** The dependencies of proc that are not up yet. */
-  unmet(proc: Subprocess): Dependency[] {
+  unmet(proc: Subprocess, processes?: readonly Subprocess[]): Dependency[] {
     if (proc.config.extensions.dependsOn.length === 0) return [];
-    const processes = this.allProcesses();
+    processes ??= this.allProcesses();
     return proc.config.extensions.dependsOn.filter((dependency) => {
       const providers = processes.filter((p) => programName(p.config) === dependency.program);
       return providers.length === 0 || !providers.every((p) => isUp(p, dependency));
@@ -47,13 +47,16 @@ export class StartGate {
 
   /** After any state or health change: start whoever can start now. */
   recheck(): void {
+    // called on every state change: nothing to do, and nothing to list, when no one waits
+    if (this.waiting.size === 0) return;
+    const processes = this.allProcesses();
     for (const proc of [...this.waiting]) {
       // started by hand meanwhile, or its group removed: no longer ours to start
-      if (proc.state !== ProcessState.STOPPED || !this.allProcesses().includes(proc)) {
+      if (proc.state !== ProcessState.STOPPED || !processes.includes(proc)) {
         this.waiting.delete(proc);
         continue;
       }
-      if (this.unmet(proc).length > 0) continue;
+      if (this.unmet(proc, processes).length > 0) continue;
       this.waiting.delete(proc);
       proc.autostart();
     }

@@ -10,6 +10,7 @@ import process from 'node:process';
 import { ChildProcess } from 'node:child_process';
 import { describeExit } from '../process/exit-record.js';
 import { describeSignal } from '../process/signals.js';
+import { libc } from '../util/libc.js';
 
 const WNOHANG = 1;
 /** a bound on what waits for the next main log: the reaping itself never waits */
@@ -72,7 +73,7 @@ export class OrphanReaper {
    */
   static async start(): Promise<OrphanReaper | string> {
     trackNodeChildren();
-    const waitpid = await bindWaitpid();
+    const waitpid = bindWaitpid();
     if (typeof waitpid === 'string') return waitpid;
     const reaper = new OrphanReaper(waitpid);
     process.on('SIGCHLD', reaper.onSigchld);
@@ -166,28 +167,18 @@ function childrenFromStat(parent: number): number[] {
   return pids;
 }
 
-const LIBC_NAMES = ['libc.so.6', 'libc.musl-x86_64.so.1', 'libc.musl-aarch64.so.1', 'libc.so'];
-
-async function bindWaitpid(): Promise<WaitPid | string> {
-  let koffi: typeof import('koffi');
+function bindWaitpid(): WaitPid | string {
+  const lib = libc();
+  if (typeof lib === 'string') return lib;
+  let waitpid: (pid: number, status: number[], options: number) => number;
   try {
-    koffi = await import('koffi');
+    waitpid = lib.func('int waitpid(int pid, _Out_ int *status, int options)');
   } catch (err) {
-    return `the koffi module is not available (${(err as Error).message})`;
+    return `waitpid is not in the C library (${(err as Error).message})`;
   }
-  for (const name of LIBC_NAMES) {
-    let waitpid: ((pid: number, status: number[], options: number) => number) | undefined;
-    try {
-      waitpid = koffi.load(name).func('int waitpid(int pid, _Out_ int *status, int options)');
-    } catch {
-      continue;
-    }
-    const call = waitpid;
-    return (pid) => {
-      const status = [0];
-      const result = call(pid, status, WNOHANG);
-      return [result, status[0]!];
-    };
-  }
-  return `no C library found among ${LIBC_NAMES.join(', ')}`;
+  return (pid) => {
+    const status = [0];
+    const result = waitpid(pid, status, WNOHANG);
+    return [result, status[0]!];
+  };
 }

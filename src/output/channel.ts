@@ -63,10 +63,12 @@ export class OutputChannel implements OutputSink {
     if (this.plain && !this.options.wantsLines() && !this.options.logger.isEnabled(LEVELS.DEBG)) {
       return this.file === null || this.file.write(chunk);
     }
+    // capture mode, the line framer and the rest keep parts of it; the chunk is the caller's to reuse
+    const owned = Buffer.from(chunk);
     this.time = Date.now();
     this.fileOk = true;
-    if (this.capture) this.capture.push(chunk);
-    else this.deliver(chunk, false);
+    if (this.capture) this.capture.push(owned);
+    else this.deliver(owned, false);
     return this.fileOk;
   }
 

@@ -107,11 +107,15 @@ export class ChildLogFile extends EventEmitter {
     return this.queuedBytes;
   }
 
+  /** Takes a chunk valid during the call only (OutputSink): what waits in the queue is a copy. */
   write(chunk: Buffer): boolean {
     if (this.closed || chunk.length === 0) return true;
-    this.queue.push(chunk);
+    const inPlace = this.rotatable && this.fd !== null && !this.writing && this.queue.length === 0;
+    this.queue.push(inPlace ? chunk : Buffer.from(chunk));
     this.queuedBytes += chunk.length;
     this.pump();
+    // written in part (or an EAGAIN to retry): the rest of the caller's chunk outlives the call
+    if (inPlace && this.queue.length > 0) this.queue[0] = Buffer.from(this.queue[0] as Buffer);
     if (this.queuedBytes > this.highWaterMark) {
       this.needDrain = true;
       return false;

@@ -3,6 +3,9 @@
 // this module turns such failures back into the bytes and spawnerr 4.2.5 would produce.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { readChunks, type ChunkHandler } from '../output/pipe-to-log.js';
+import { closeEnd, openOutputPipe, readEndStream, type OutputPipe } from './output-pipes.js';
 
 export interface LaunchRequest {
   filename: string;
@@ -77,25 +80,63 @@ export function launchFailureFrom(err: NodeJS.ErrnoException, request: LaunchReq
   return childSideFailure(`couldn't exec ${request.argv[0] ?? request.filename}: ${code}`);
 }
 
+/** A started child and the streams of its stdout and stderr. */
+export interface LaunchedChild {
+  child: ChildProcess;
+  stdout: Readable;
+  stderr: Readable;
+}
+
 /**
  * Spawns the program in its own process group and session (`detached`: setsid, so pgid == pid and
  * signals aimed at the daemon's terminal do not reach it), with the umask set around the fork because
- * the child inherits it. Throws what spawn throws; a returned child without a pid will emit 'error'.
+ * the child inherits it. Its stdout and stderr are real pipes where the platform allows
+ * (output-pipes.ts), else libuv's; each chunk read goes to its handler in `output`. Throws what spawn throws; a child without a pid will emit 'error'.
  */
-export function launch(request: LaunchRequest): ChildProcess {
+export function launch(request: LaunchRequest, output: { stdout: ChunkHandler; stderr: ChunkHandler }): LaunchedChild {
+  const pipes = openPipes();
   const sameUser = request.uid === null || request.uid === process.getuid?.();
   const previousUmask = request.umask === null ? null : process.umask(request.umask);
+  let child: ChildProcess;
   try {
-    return spawn(request.filename, request.argv.slice(1), {
+    child = spawn(request.filename, request.argv.slice(1), {
       argv0: request.argv[0],
       env: request.env,
       cwd: request.directory ?? undefined,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: pipes ? ['pipe', pipes[0].writeFd, pipes[1].writeFd] : ['pipe', 'pipe', 'pipe'],
       uid: sameUser ? undefined : (request.uid ?? undefined),
       gid: sameUser ? undefined : (request.gid ?? undefined),
     });
+  } catch (err) {
+    for (const pipe of pipes ?? []) closeEnd(pipe.readFd);
+    throw err;
   } finally {
     if (previousUmask !== null) process.umask(previousUmask);
+    // the child has its copies now: ours would keep the pipe open after the child is gone
+    for (const pipe of pipes ?? []) closeEnd(pipe.writeFd);
   }
+  if (!pipes) {
+    const stdout = child.stdout as Readable;
+    const stderr = child.stderr as Readable;
+    readChunks(stdout, output.stdout);
+    readChunks(stderr, output.stderr);
+    return { child, stdout, stderr };
+  }
+  // without a pid the spawn failed: nothing holds the write ends, so the streams just end
+  return { child, stdout: readEndStream(pipes[0], output.stdout), stderr: readEndStream(pipes[1], output.stderr) };
+}
+
+function openPipes(): [OutputPipe, OutputPipe] | null {
+  const stdout = openOutputPipe();
+  if (!stdout) return null;
+  let stderr: OutputPipe | null;
+  try {
+    stderr = openOutputPipe();
+  } catch (err) {
+    closeEnd(stdout.readFd);
+    closeEnd(stdout.writeFd);
+    throw err;
+  }
+  return stderr ? [stdout, stderr] : null;
 }

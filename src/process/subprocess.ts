@@ -6,18 +6,19 @@ import type { RestartPolicy } from '../config/program-extensions.js';
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import type { ProcessConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { OutputLine } from '../output/line-framer.js';
 import type { OutputCountsView } from '../output/output-counts.js';
-import { pipeToLog } from '../output/pipe-to-log.js';
+import { OutputPump, type ChunkHandler } from '../output/pipe-to-log.js';
 import { ProcessOutput, type ProcessCommunication } from '../output/process-output.js';
 import type { SyslogWriter } from '../output/syslog.js';
 import { CommandError, resolveCommand, searchPath } from './command.js';
 import { childEnvironment } from './environment.js';
 import { emitSafely } from './emit-safely.js';
 import { describeExit, type ExitRecord } from './exit-record.js';
-import { checkChildSetup, EXITED_TOO_QUICKLY, launch, launchFailureFrom, type LaunchFailure, type LaunchRequest } from './launch.js';
+import { checkChildSetup, EXITED_TOO_QUICKLY, launch, launchFailureFrom, type LaunchedChild, type LaunchFailure, type LaunchRequest } from './launch.js';
 import { describeProcess, type ProcessInfo } from './process-info.js';
 import { describeSignal, signalNumber } from './signals.js';
 import { startSoon, type QueuedStart } from './start-queue.js';
@@ -251,19 +252,38 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     }
 
     this.output.open();
-    let child: ChildProcess;
+    const stdoutPump = new OutputPump();
+    const stderrPump = new OutputPump();
+    let launched: LaunchedChild;
     try {
-      child = launch(request);
+      launched = launch(request, { stdout: this.stdoutHandler(stdoutPump), stderr: stderrPump.push });
     } catch (err) {
       this.failStart(launchFailureFrom(err as NodeJS.ErrnoException, request, this.name));
       return undefined;
     }
+    const { child } = launched;
     if (child.pid === undefined) {
+      launched.stdout.destroy();
+      launched.stderr.destroy();
       // Node reports this failure asynchronously, as an 'error' event on the next tick
       child.once('error', (err) => this.guard(() => this.failStart(launchFailureFrom(err, request, this.name))));
       return undefined;
     }
-    return this.adoptChild(child);
+    stdoutPump.attach(launched.stdout, this.output.channel('stdout', child.pid));
+    stderrPump.attach(launched.stderr, this.output.channel('stderr', child.pid));
+    return this.adoptChild(launched);
+  }
+
+  /** The child's stdout goes to its log, and to 'stdout' listeners (an event listener's protocol reader). */
+  private stdoutHandler(pump: OutputPump): ChunkHandler {
+    if (this.listenerCount('stdout') === 0) return pump.push;
+    return (chunk) => {
+      const more = pump.push(chunk);
+      // listeners keep what they get, and the chunk is a view of a reused read buffer
+      const copy = Buffer.from(chunk);
+      emitSafely(this, 'stdout', copy, (err) => this.logger.error(`a stdout listener of ${this.name} failed: ${String(err)}`));
+      return more;
+    };
   }
 
   /** Administrative stop (4.2.5's stop): BACKOFF -> STOPPED, else the stop signal. Returns an error message or null. */
@@ -410,7 +430,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     this.enterBackoff();
   }
 
-  private adoptChild(child: ChildProcess): number {
+  private adoptChild({ child, stdout, stderr }: LaunchedChild): number {
     const pid = child.pid as number;
     this.child = child;
     this.currentPid = pid;
@@ -419,13 +439,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     child.stdin?.on('error', () => {
       // the child closed its stdin: nothing to tell anyone
     });
-    if (child.stdout) pipeToLog(child.stdout, this.output.channel('stdout', pid));
-    if (child.stdout && this.listenerCount('stdout') > 0) {
-      child.stdout.on('data', (chunk: Buffer) =>
-        emitSafely(this, 'stdout', chunk, (err) => this.logger.error(`a stdout listener of ${this.name} failed: ${String(err)}`)),
-      );
-    }
-    if (child.stderr) pipeToLog(child.stderr, this.output.channel('stderr', pid));
+    const outputClosed = whenAllClosed([stdout, stderr]);
     child.once('exit', (code, signal) => {
       const exitedAt = performance.now();
       const exitedAtEpoch = Date.now();
@@ -438,7 +452,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       };
       // 4.2.5 drains the pipes before handling an exit; a grandchild holding them open must not delay it long
       const grace = setTimeout(finish, DRAIN_GRACE_MS);
-      child.once('close', finish);
+      void outputClosed.then(finish);
     });
     this.logger.info(`spawned: '${this.name}' with pid ${pid}`);
     this.armStartTimer();
@@ -618,4 +632,11 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       this.logger.critical(`internal error handling ${this.name}: ${(err as Error).stack ?? String(err)}`);
     }
   }
+}
+
+/** Resolves once every stream has closed (the child and any grandchild let go of its output pipes). */
+function whenAllClosed(streams: Readable[]): Promise<void> {
+  return Promise.all(
+    streams.map((stream) => (stream.closed ? undefined : new Promise<void>((resolve) => stream.once('close', () => resolve())))),
+  ).then(() => undefined);
 }

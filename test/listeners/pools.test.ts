@@ -118,7 +118,8 @@ test('100,000 lines through a PROCESS_LOG listener with buffer_overflow=spool: a
 
 test('with 4.2.5\'s buffer (drop), the reported drop count equals the lines missing', async (t) => {
   const { dir, daemon } = daemonWith(
-    `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG\nenvironment=RECORD_FILE="{DIR}/rec.jsonl"\n` +
+    // a listener that takes 50 ms per event: the writer's events outrun it whatever their size
+    `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG\nenvironment=RECORD_FILE="{DIR}/rec.jsonl",DELAY="0.05"\n` +
       `[program:w]\ncommand=${WRITER(100_000)}\nstdout_events_enabled=true\nautorestart=false\nstartsecs=0\nautostart=false\n`,
   );
   t.after(() => daemon.stop());

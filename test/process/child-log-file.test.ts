@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -26,15 +27,21 @@ function slowFifo(dir: string): { path: string; drain: () => Promise<Buffer>; cl
   execFileSync('mkfifo', [fifo]);
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   const read: Buffer[] = [];
+  let handedOver = false;
   return {
     path: fifo,
     drain: async () => {
-      const reader = fs.createReadStream('', { fd, autoClose: false });
-      reader.on('data', (d) => read.push(d as Buffer));
-      await new Promise<void>((resolve) => reader.on('end', () => resolve()));
+      handedOver = true;
+      // a socket reads the non-blocking FIFO on readiness (a file stream's read would fail with EAGAIN when it is empty)
+      const reader = new net.Socket({ fd, readable: true, writable: false });
+      reader.on('data', (d: Buffer) => read.push(d));
+      await new Promise<void>((resolve) => reader.on('close', () => resolve()));
       return Buffer.concat(read);
     },
-    close: () => fs.closeSync(fd),
+    // once drained, the reader's socket owns (and has closed) the descriptor
+    close: () => {
+      if (!handedOver) fs.closeSync(fd);
+    },
   };
 }
 

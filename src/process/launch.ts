@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { readChunks, type ChunkHandler } from '../output/pipe-to-log.js';
-import { closeEnd, openOutputPipe, readEndStream, type OutputPipe } from './output-pipes.js';
+import { closeEnd, openOutputPipe, readEndStream, widenPipe, type OutputPipe } from './output-pipes.js';
 
 export interface LaunchRequest {
   filename: string;
@@ -85,6 +85,8 @@ export interface LaunchedChild {
   child: ChildProcess;
   stdout: Readable;
   stderr: Readable;
+  /** lets the pipe hold more for a child that writes faster than it is read; null without real pipes */
+  widen: { stdout: () => void; stderr: () => void } | null;
 }
 
 /**
@@ -121,10 +123,16 @@ export function launch(request: LaunchRequest, output: { stdout: ChunkHandler; s
     const stderr = child.stderr as Readable;
     readChunks(stdout, output.stdout);
     readChunks(stderr, output.stderr);
-    return { child, stdout, stderr };
+    return { child, stdout, stderr, widen: null };
   }
   // without a pid the spawn failed: nothing holds the write ends, so the streams just end
-  return { child, stdout: readEndStream(pipes[0], output.stdout), stderr: readEndStream(pipes[1], output.stderr) };
+  const [stdoutPipe, stderrPipe] = pipes;
+  return {
+    child,
+    stdout: readEndStream(stdoutPipe, output.stdout),
+    stderr: readEndStream(stderrPipe, output.stderr),
+    widen: { stdout: () => widenPipe(stdoutPipe.readFd), stderr: () => widenPipe(stderrPipe.readFd) },
+  };
 }
 
 function openPipes(): [OutputPipe, OutputPipe] | null {

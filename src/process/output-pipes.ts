@@ -19,17 +19,38 @@ export interface OutputPipe {
 }
 
 type Pipe2 = (fds: Int32Array, flags: number) => number;
+type Fcntl = (fd: number, command: number, argument: number) => number;
 
 let pipe2: Pipe2 | string | undefined;
+let fcntl: Fcntl | null = null;
 
 function bindPipe2(): Pipe2 | string {
   const lib = libc();
   if (typeof lib === 'string') return lib;
   try {
+    fcntl = lib.func('int fcntl(int fd, int cmd, int arg)') as Fcntl;
+  } catch {
+    // pipes keep the kernel's default size
+  }
+  try {
     return lib.func('int pipe2(_Out_ int *fds, int flags)') as Pipe2;
   } catch (err) {
     return `pipe2 is not in the C library (${(err as Error).message})`;
   }
+}
+
+const F_SETPIPE_SZ = 1031;
+/** room for a few milliseconds of a child writing as fast as it can, while reading pauses to gather */
+const WIDE_PIPE_BYTES = 256 * 1024;
+
+/**
+ * Lets a pipe hold more than the kernel's default 64 KiB, for a child that writes faster than it is
+ * read. Only such pipes grow: the kernel counts every pipe's size against the user's pipe budget
+ * (fs.pipe-user-pages-soft), and past it refuses (we keep the default) and gives the user's new pipes
+ * less. Returns whether it grew.
+ */
+export function widenPipe(fd: number): boolean {
+  return fcntl !== null && fcntl(fd, F_SETPIPE_SZ, WIDE_PIPE_BYTES) >= WIDE_PIPE_BYTES;
 }
 
 /** Why real pipes are not available here, or null when they are. */

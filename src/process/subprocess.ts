@@ -269,8 +269,8 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       child.once('error', (err) => this.guard(() => this.failStart(launchFailureFrom(err, request, this.name))));
       return undefined;
     }
-    stdoutPump.attach(launched.stdout, this.output.channel('stdout', child.pid));
-    stderrPump.attach(launched.stderr, this.output.channel('stderr', child.pid));
+    stdoutPump.attach(launched.stdout, this.output.channel('stdout', child.pid), launched.widen?.stdout);
+    stderrPump.attach(launched.stderr, this.output.channel('stderr', child.pid), launched.widen?.stderr);
     return this.adoptChild(launched);
   }
 

@@ -75,3 +75,25 @@ test('four children at once through the shared read buffer: every byte whole and
   assert.equal(stamped, expected('c'));
   assert.equal(fs.readFileSync(path.join(dir, 'redirected.log'), 'utf8'), expected('d'));
 });
+
+test("a child writing faster than it is read gets a wider pipe; a quiet child's stays at 64 KiB", async () => {
+  const dir = makeTempDir('pipes-wide-');
+  dirs.push(dir);
+  // F_GETPIPE_SZ (1032) on its own stdout, after a burst of small writes or after none
+  const probe = (burst: number): string =>
+    `python3 -c "import fcntl, os, sys, time; [os.write(1, b'x' * 19 + b'\\n') for _ in range(${burst})]; time.sleep(0.1); sys.stderr.write(str(fcntl.fcntl(1, 1032)))"`;
+  const conf = writeConfig(
+    dir,
+    `[program:chatty]\ncommand=${probe(200_000)}\nautorestart=false\nstartsecs=0\nstdout_logfile=%(here)s/chatty.out\nstderr_logfile=%(here)s/chatty.err\n` +
+      `[program:quiet]\ncommand=${probe(1)}\nautorestart=false\nstartsecs=0\nstdout_logfile=%(here)s/quiet.out\nstderr_logfile=%(here)s/quiet.err\n`,
+  );
+  const daemon = startDaemon(dir, ['-n', '-c', conf]);
+  try {
+    for (const name of ['chatty', 'quiet']) await daemon.waitForLog(new RegExp(`exited: ${name} \\(exit status 0; expected\\)`), 30_000);
+  } finally {
+    await daemon.stop();
+  }
+  assert.equal(fs.readFileSync(path.join(dir, 'chatty.out'), 'utf8'), `${'x'.repeat(19)}\n`.repeat(200_000));
+  assert.equal(fs.readFileSync(path.join(dir, 'chatty.err'), 'utf8'), String(256 * 1024));
+  assert.equal(fs.readFileSync(path.join(dir, 'quiet.err'), 'utf8'), String(64 * 1024));
+});

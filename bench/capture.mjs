@@ -1,6 +1,7 @@
 // Shared by the output scenarios (log capture, small lines): run the benchmark writer under a
 // daemon and time how long until its log file holds every byte; and the same writer into
 // `cat > file`, the physical limit of the machine for that stream.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cpuMs, procStatus, resetPeakRss, startDaemon, timeCommand, totalSize, waitForCount, wallMs, writeConfig } from './lib.mjs';
@@ -13,10 +14,16 @@ export function logFiles(file, backups = BACKUPS) {
   return [...Array.from({ length: backups }, (_, i) => `${file}.${backups - i}`), file];
 }
 
+/** Writes back what earlier runs left dirty, so that its writeback does not land in the run that follows. */
+export function settleDisk() {
+  execFileSync('sync');
+}
+
 /** ms for `writer ARGS | cat > file` (or `> /dev/null` with toNull) on the disk of `dir`. */
 export async function writerAlone(dir, writer, args, { toNull = false } = {}) {
   const out = path.join(dir, 'limit.out');
   const cmd = `${writer.join(' ')} ${args.join(' ')} ${toNull ? '> /dev/null' : `| cat > ${out}`}`;
+  settleDisk();
   const { ms } = await timeCommand(['/bin/sh', '-c', cmd]);
   fs.rmSync(out, { force: true });
   return ms;
@@ -44,6 +51,7 @@ export async function captureUnderSupervisord(daemon, dir, writer, args, bytes, 
   );
   const d = await startDaemon(daemon, dir, conf);
   try {
+    settleDisk();
     resetPeakRss(d.pid);
     const cpu0 = cpuMs(d.pid);
     const t0 = wallMs();
@@ -62,6 +70,7 @@ export async function captureUnderPm2(dir, writer, args, bytes) {
   const p = await startPm2();
   try {
     resetPeakRss(p.pid);
+    settleDisk();
     const cpu0 = cpuMs(p.pid);
     const t0 = wallMs();
     await p.call('start', {

@@ -28,8 +28,13 @@ export function codePointLength(text: string): number {
 }
 
 export function encodeEnvelope(fields: EnvelopeFields, event: SupervisorEvent, payload = renderPayload(event)): Buffer {
-  const header =
+  const body = Buffer.from(payload, 'utf8');
+  // as many bytes as UTF-16 units means all ASCII (the usual case): no need to walk the text
+  const length = body.length === payload.length ? payload.length : codePointLength(payload);
+  const header = Buffer.from(
     `ver:3.0 server:${fields.server} serial:${fields.serial} pool:${fields.pool} ` +
-    `poolserial:${fields.poolserial} eventname:${event.type} len:${codePointLength(payload)}\n`;
-  return Buffer.from(header + payload, 'utf8');
+      `poolserial:${fields.poolserial} eventname:${event.type} len:${length}\n`,
+    'utf8',
+  );
+  return Buffer.concat([header, body], header.length + body.length);
 }

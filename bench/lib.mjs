@@ -253,22 +253,32 @@ export async function waitAllRunning(rpc, count, { everyMs = 100, timeoutMs = 30
 }
 
 /**
- * The writer every output scenario uses (bench/helpers/writer.c, compiled into bench/.deps on first
- * use), or its Python twin when there is no C compiler. Returns the argv prefix.
+ * bench/helpers/NAME.c compiled into bench/.deps/NAME (again when the source is newer), or null
+ * without a C compiler.
  */
-export function writerCommand() {
-  const source = path.join(BENCH_DIR, 'helpers', 'writer.c');
-  const binary = path.join(DEPS_DIR, 'writer');
-  if (fs.existsSync(binary) && fs.statSync(binary).mtimeMs >= fs.statSync(source).mtimeMs) return [binary];
+export function compiledHelper(name) {
+  const source = path.join(BENCH_DIR, 'helpers', `${name}.c`);
+  const binary = path.join(DEPS_DIR, name);
+  if (fs.existsSync(binary) && fs.statSync(binary).mtimeMs >= fs.statSync(source).mtimeMs) return binary;
   fs.mkdirSync(DEPS_DIR, { recursive: true });
   for (const cc of [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean)) {
     try {
       execFileSync(cc, ['-O2', '-o', binary, source], { stdio: 'pipe' });
-      return [binary];
+      return binary;
     } catch {
       /* try the next compiler */
     }
   }
+  return null;
+}
+
+/**
+ * The writer every output scenario uses (bench/helpers/writer.c), or its Python twin when there
+ * is no C compiler. Returns the argv prefix.
+ */
+export function writerCommand() {
+  const binary = compiledHelper('writer');
+  if (binary) return [binary];
   console.warn('bench: no C compiler, using bench/helpers/writer.py (a slower writer)');
   return ['/usr/bin/python3', path.join(BENCH_DIR, 'helpers', 'writer.py')];
 }

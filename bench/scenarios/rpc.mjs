@@ -1,7 +1,7 @@
 // Scenario 7: supervisor.getState back to back over the unix socket, 1 and 4 clients.
 // Each client keeps one connection and has one call in flight; calls/s and per-call latency.
 import { spawn } from 'node:child_process';
-import { BENCH_DIR, RpcClient, makeTempDir, scaled, startDaemon, writeConfig, quantile } from '../lib.mjs';
+import { BENCH_DIR, RpcClient, compiledHelper, makeTempDir, scaled, startDaemon, writeConfig, quantile } from '../lib.mjs';
 import path from 'node:path';
 import fs from 'node:fs';
 
@@ -9,7 +9,22 @@ const SECONDS = Number(process.env.BENCH_RPC_SECONDS ?? scaled(3));
 // our daemon answers its first ~1 s of calls while V8 still compiles the path (p99 of several ms): measure after it
 const WARMUP_MS = 2000;
 
+/**
+ * `clients` clients calling getState back to back for `ms` after the warm-up: bench/helpers/rpc-client.c
+ * (a few microseconds per call) when a C compiler is there, else Node clients in this process, which
+ * cost more per call than a fast server does (the ceiling row shows it).
+ */
 async function drive(socketPath, clients, ms) {
+  const binary = compiledHelper('rpc-client');
+  if (binary) {
+    const { stdout } = await runCapture([binary, socketPath, String(clients), String(WARMUP_MS), String(ms)]);
+    const r = JSON.parse(stdout);
+    return { rate: (r.calls * 1000) / r.ms, p50: r.p50, p99: r.p99 };
+  }
+  return driveFromNode(socketPath, clients, ms);
+}
+
+async function driveFromNode(socketPath, clients, ms) {
   const latencies = [];
   let calls = 0;
   const rpcs = Array.from({ length: clients }, () => new RpcClient(socketPath));
@@ -30,6 +45,19 @@ async function drive(socketPath, clients, ms) {
   const elapsed = performance.now() - start;
   rpcs.forEach((r) => r.close());
   return { rate: (calls * 1000) / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
+/** Runs argv to its end; its stdout, or an error with its stderr. */
+function runCapture(argv) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve({ stdout }) : reject(new Error(`${path.basename(argv[0])} exited ${code}: ${stderr.trim()}`))));
+  });
 }
 
 /** The same clients against bench/helpers/fixed-rpc-server.mjs: the most this harness can measure. */
@@ -54,7 +82,8 @@ export default {
   method:
     `One daemon with one idle program. 1 client, then 4 concurrent clients, each on its own kept-alive ` +
     `connection to the unix socket with one call in flight, call \`supervisor.getState\` back to back for ` +
-    `${SECONDS} s after a ${WARMUP_MS} ms warm-up. The clients run in the bench process (Node), on the same 2 cores as the daemon. ` +
+    `${SECONDS} s after a ${WARMUP_MS} ms warm-up. The clients are \`bench/helpers/rpc-client.c\` (one process per client, ` +
+    `a few microseconds per call; Node clients in the bench process where there is no C compiler), on the same 2 cores as the daemon. ` +
     `In the same call, the ceiling of this harness: the same clients against a plain Node HTTP server that answers a ` +
     `fixed getState response (\`bench/helpers/fixed-rpc-server.mjs\`); a daemon cannot be measured above it.`,
   defaultReps: 3,

@@ -207,7 +207,7 @@ async function answerXmlRpc(ctx: HandlerContext, body: string, connection: objec
     }
   }
   if (res.destroyed) return;
-  const bytes = Buffer.from(payload, 'utf8');
-  res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': bytes.length });
-  res.end(bytes);
+  res.writeHead(200, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(payload, 'utf8') });
+  // a string body goes out in one write(2) with the headers (a Buffer would make a writev of two)
+  res.end(payload, 'utf8');
 }

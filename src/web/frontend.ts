@@ -27,6 +27,14 @@ export class WebFrontend {
 
   constructor(private readonly options: WebFrontendOptions) {
     this.hub = new PageHub(options.supervisor, options.logger);
+    // ws answers a handshake it refuses and destroys the socket at once: a client still sending
+    // (a body) then gets a reset, often before it has read the answer. Refused here instead, with
+    // the lingering close of refuse().
+    this.sockets.on('wsClientError', (err: Error, socket: Duplex) => {
+      if (err.message === 'Invalid HTTP method') refuse(socket, 405, 'Method Not Allowed', err.message, { Allow: 'GET' });
+      else if (/Sec-WebSocket-Version/.test(err.message)) refuse(socket, 400, 'Bad Request', err.message, { 'Sec-WebSocket-Version': '13, 8' });
+      else refuse(socket, 400, 'Bad Request', err.message);
+    });
   }
 
   /** Answers a GET for one of the pages or assets; false when the path is not ours (the caller says 404). */

@@ -26,8 +26,8 @@ export interface ReapedProcess {
 }
 
 
-/** The pids of every child Node's child_process spawned that libuv has not reaped yet. */
-const nodeChildren = new Set<number>();
+/** The pids of every child that someone else waits for: libuv (Node's spawns) or posix-spawn.ts. */
+const waitedElsewhere = new Set<number>();
 let spawnTracked = false;
 
 /**
@@ -45,11 +45,20 @@ export function trackNodeChildren(): void {
     const result = spawn.apply(this, args);
     const pid = this.pid;
     if (pid !== undefined) {
-      nodeChildren.add(pid);
-      this.once('exit', () => nodeChildren.delete(pid));
+      waitedElsewhere.add(pid);
+      this.once('exit', () => waitedElsewhere.delete(pid));
     }
     return result;
   };
+}
+
+/**
+ * Tells the reaper that `pid` is waited for elsewhere (a program started by posix_spawn, which
+ * its own module reaps). Returns the release, for once it has been reaped.
+ */
+export function claimChild(pid: number): () => void {
+  waitedElsewhere.add(pid);
+  return () => waitedElsewhere.delete(pid);
 }
 
 export class OrphanReaper {
@@ -100,7 +109,7 @@ export class OrphanReaper {
   /** Waits (without blocking) for every child of ours that Node did not spawn. */
   sweep(): void {
     for (const pid of listChildren()) {
-      if (nodeChildren.has(pid)) continue;
+      if (waitedElsewhere.has(pid)) continue;
       let reaped: number;
       let status: number;
       try {

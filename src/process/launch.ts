@@ -1,11 +1,14 @@
-// The fork/exec step. Node's spawn does in C what 4.2.5's child does in Python (new process group,
-// setuid, chdir, umask, exec), and reports a failure to the parent instead of a child exiting 127;
-// this module turns such failures back into the bytes and spawnerr 4.2.5 would produce.
+// The fork/exec step. posix_spawn (posix-spawn.ts) or Node's spawn do in C what 4.2.5's child does
+// in Python (new session, setuid, chdir, umask, exec), and report a failure to the parent instead of
+// a child exiting 127; this module turns such failures back into the bytes and spawnerr 4.2.5 would
+// produce.
 import { spawn, type ChildProcess } from 'node:child_process';
+import process from 'node:process';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { readChunks, type ChunkHandler } from '../output/pipe-to-log.js';
-import { closeEnd, openOutputPipe, readEndStream, widenPipe, type OutputPipe } from './output-pipes.js';
+import { closeEnd, openPipe, readEndStream, widenPipe, type OutputPipe } from './output-pipes.js';
+import { posixSpawn, posixSpawnUnavailable, stdinStream, type ChildHandle } from './posix-spawn.js';
 
 export interface LaunchRequest {
   filename: string;
@@ -82,7 +85,7 @@ export function launchFailureFrom(err: NodeJS.ErrnoException, request: LaunchReq
 
 /** A started child and the streams of its stdout and stderr. */
 export interface LaunchedChild {
-  child: ChildProcess;
+  child: ChildHandle;
   stdout: Readable;
   stderr: Readable;
   /** lets the pipe hold more for a child that writes faster than it is read; null without real pipes */
@@ -90,26 +93,19 @@ export interface LaunchedChild {
 }
 
 /**
- * Spawns the program in its own process group and session (`detached`: setsid, so pgid == pid and
- * signals aimed at the daemon's terminal do not reach it), with the umask set around the fork because
- * the child inherits it. Its stdout and stderr are real pipes where the platform allows
- * (output-pipes.ts), else libuv's; each chunk read goes to its handler in `output`. Throws what spawn throws; a child without a pid will emit 'error'.
+ * Starts the program in its own process group and session (setsid, so pgid == pid and signals
+ * aimed at the daemon's terminal do not reach it), with the umask set around the start because the
+ * child inherits it. Where libc allows (output-pipes.ts, posix-spawn.ts), its stdout and stderr are
+ * real pipes and it is started with posix_spawn; otherwise (another user to switch to, no koffi) by
+ * child_process.spawn. Each chunk read goes to its handler in `output`. Throws what spawn throws;
+ * a child without a pid will emit 'error'.
  */
 export function launch(request: LaunchRequest, output: { stdout: ChunkHandler; stderr: ChunkHandler }): LaunchedChild {
   const pipes = openPipes();
-  const sameUser = request.uid === null || request.uid === process.getuid?.();
   const previousUmask = request.umask === null ? null : process.umask(request.umask);
-  let child: ChildProcess;
+  let child: ChildHandle;
   try {
-    child = spawn(request.filename, request.argv.slice(1), {
-      argv0: request.argv[0],
-      env: request.env,
-      cwd: request.directory ?? undefined,
-      detached: true,
-      stdio: pipes ? ['pipe', pipes[0].writeFd, pipes[1].writeFd] : ['pipe', 'pipe', 'pipe'],
-      uid: sameUser ? undefined : (request.uid ?? undefined),
-      gid: sameUser ? undefined : (request.gid ?? undefined),
-    });
+    child = pipes && mayPosixSpawn(request) ? spawnDirect(request, pipes) : spawnWithNode(request, pipes);
   } catch (err) {
     for (const pipe of pipes ?? []) closeEnd(pipe.readFd);
     throw err;
@@ -119,8 +115,8 @@ export function launch(request: LaunchRequest, output: { stdout: ChunkHandler; s
     for (const pipe of pipes ?? []) closeEnd(pipe.writeFd);
   }
   if (!pipes) {
-    const stdout = child.stdout as Readable;
-    const stderr = child.stderr as Readable;
+    const stdout = (child as ChildProcess).stdout as Readable;
+    const stderr = (child as ChildProcess).stderr as Readable;
     readChunks(stdout, output.stdout);
     readChunks(stderr, output.stderr);
     return { child, stdout, stderr, widen: null };
@@ -135,12 +131,47 @@ export function launch(request: LaunchRequest, output: { stdout: ChunkHandler; s
   };
 }
 
+/** posix_spawn cannot switch users, and takes a path, not a name to look up in PATH. */
+function mayPosixSpawn(request: LaunchRequest): boolean {
+  const sameUser = request.uid === null || request.uid === process.getuid?.();
+  return sameUser && request.filename.includes('/') && posixSpawnUnavailable() === null;
+}
+
+function spawnDirect(request: LaunchRequest, [stdoutPipe, stderrPipe]: [OutputPipe, OutputPipe]): ChildHandle {
+  const stdinPipe = openPipe() as OutputPipe;
+  const stdin = stdinStream(stdinPipe.writeFd);
+  try {
+    return posixSpawn(
+      { filename: request.filename, argv: request.argv, env: request.env, directory: request.directory, stdio: [stdinPipe.readFd, stdoutPipe.writeFd, stderrPipe.writeFd] },
+      stdin,
+    );
+  } catch (err) {
+    stdin.destroy();
+    throw err;
+  } finally {
+    closeEnd(stdinPipe.readFd);
+  }
+}
+
+function spawnWithNode(request: LaunchRequest, pipes: [OutputPipe, OutputPipe] | null): ChildProcess {
+  const sameUser = request.uid === null || request.uid === process.getuid?.();
+  return spawn(request.filename, request.argv.slice(1), {
+    argv0: request.argv[0],
+    env: request.env,
+    cwd: request.directory ?? undefined,
+    detached: true,
+    stdio: pipes ? ['pipe', pipes[0].writeFd, pipes[1].writeFd] : ['pipe', 'pipe', 'pipe'],
+    uid: sameUser ? undefined : (request.uid ?? undefined),
+    gid: sameUser ? undefined : (request.gid ?? undefined),
+  });
+}
+
 function openPipes(): [OutputPipe, OutputPipe] | null {
-  const stdout = openOutputPipe();
+  const stdout = openPipe();
   if (!stdout) return null;
   let stderr: OutputPipe | null;
   try {
-    stderr = openOutputPipe();
+    stderr = openPipe();
   } catch (err) {
     closeEnd(stdout.readFd);
     closeEnd(stdout.writeFd);

@@ -64,7 +64,7 @@ export function outputPipesUnavailable(): string | null {
  * so no other child inherits it). Null when pipes cannot be made this way (the caller falls back);
  * throws an errno error (EMFILE, ENFILE) as spawn would.
  */
-export function openOutputPipe(): OutputPipe | null {
+export function openPipe(): OutputPipe | null {
   if (outputPipesUnavailable() !== null) return null;
   const fds = new Int32Array(2);
   if ((pipe2 as Pipe2)(fds, O_CLOEXEC) !== 0) {

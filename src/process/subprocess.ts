@@ -3,7 +3,6 @@
 // on when they happen.
 import { HealthMonitor, type HealthStatus, type HealthVerdict } from './health-check.js';
 import type { RestartPolicy } from '../config/program-extensions.js';
-import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
@@ -19,6 +18,7 @@ import { childEnvironment } from './environment.js';
 import { emitSafely } from './emit-safely.js';
 import { describeExit, type ExitRecord } from './exit-record.js';
 import { checkChildSetup, EXITED_TOO_QUICKLY, launch, launchFailureFrom, type LaunchedChild, type LaunchFailure, type LaunchRequest } from './launch.js';
+import type { ChildHandle } from './posix-spawn.js';
 import { describeProcess, type ProcessInfo } from './process-info.js';
 import { describeSignal, signalNumber } from './signals.js';
 import { startSoon, type QueuedStart } from './start-queue.js';
@@ -118,7 +118,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
 
   private currentState = ProcessState.STOPPED;
   private currentPid = 0;
-  private child: ChildProcess | null = null;
+  private child: ChildHandle | null = null;
   /** epoch ms of the last spawn attempt, 0 = never */
   private laststart = 0;
   /** epoch ms of the last exit */
@@ -493,7 +493,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     this.kill(signalNumber(this.config.stopsignal) ?? 15);
   }
 
-  private finish(child: ChildProcess, pid: number, code: number | null, signal: NodeJS.Signals | null, exitedAt: number, exitedAtEpoch: number): void {
+  private finish(child: ChildHandle, pid: number, code: number | null, signal: NodeJS.Signals | null, exitedAt: number, exitedAtEpoch: number): void {
     if (this.child !== child) return;
     this.clearTimer('startTimer');
     const exitstatus = signal !== null ? -1 : (code ?? -1);

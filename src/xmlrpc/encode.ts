@@ -5,8 +5,12 @@ import { MAXINT, MININT, XmlRpcDouble, XmlRpcError, type XmlRpcStruct, type XmlR
 
 const XML_HEADER = "<?xml version='1.0'?>\n";
 
+const NEEDS_ESCAPE = /[&<>]/;
+
 /** Python's xml escape: only &, < and > (quotes stay as they are). */
 export function escapeXml(text: string): string {
+  // most names and values have none of them: one scan instead of three replaces
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -17,6 +21,19 @@ function unencodable(message: string): XmlRpcError {
 function isStruct(value: object): value is XmlRpcStruct {
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
+}
+
+// the same few member names come back in every struct of a long list (getAllProcessInfo)
+const memberHeads = new Map<string, string>();
+const MAX_MEMBER_HEADS = 1000;
+
+function memberHead(name: string): string {
+  let head = memberHeads.get(name);
+  if (head === undefined) {
+    head = `<member>\n<name>${escapeXml(name)}</name>\n`;
+    if (memberHeads.size < MAX_MEMBER_HEADS) memberHeads.set(name, head);
+  }
+  return head;
 }
 
 function pad(n: number, width = 2): string {
@@ -54,9 +71,11 @@ export function encodeValue(value: XmlRpcValue, seen: Set<object> = new Set()): 
     if (Array.isArray(value)) return `<value><array><data>\n${value.map((v) => encodeValue(v, seen)).join('')}</data></array></value>\n`;
     if (!isStruct(value)) throw unencodable(`cannot marshal ${(value as object).constructor.name} objects`);
     let out = '<value><struct>\n';
-    for (const [name, member] of Object.entries(value)) {
+    for (const name in value) {
+      if (!Object.hasOwn(value, name)) continue;
+      const member = value[name];
       if (member === undefined) throw unencodable(`struct member '${name}' is undefined`);
-      out += `<member>\n<name>${escapeXml(name)}</name>\n${encodeValue(member, seen)}</member>\n`;
+      out += `${memberHead(name)}${encodeValue(member, seen)}</member>\n`;
     }
     return `${out}</struct></value>\n`;
   } finally {

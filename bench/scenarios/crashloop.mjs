@@ -79,10 +79,11 @@ export default {
     `restarts/s from its \`restart_time\` over the window, latency from the arrival of its bus's \`exit\` events ` +
     `(\`pm2.launchBus\`) minus the latest child timestamp before each.`,
   notes:
-    'Our core deliberately throttles automatic restarts to one per second per process ' +
-    '(`MIN_AUTORESTART_INTERVAL_MS = 1000` in `src/process/subprocess.ts`), so our restarts/s is capped near 1/s ' +
-    'whatever the child\'s run time; the exit→event latency is not affected by the throttle. 4.2.5 reaps and ' +
-    'dispatches on its one-second select() poll, which bounds both its latency and its restart rate.',
+    'Automatic restarts follow the exit at once, with a 50 ms floor per process (`MIN_AUTORESTART_INTERVAL_MS` ' +
+    'in `src/process/subprocess.ts`; 4.2.5 waits for its next 1 s poll), so restarts/s is bounded by the ' +
+    'child\'s own run time. Exits are reaped on SIGCHLD (`waitid` then `waitpid` for our posix-spawned children, ' +
+    'ADR 0009) and the EXITED event is sent once the child\'s pipes have closed. 4.2.5 reaps and dispatches on ' +
+    'its one-second select() poll, which bounds both its latency and its restart rate.',
   daemons: ['ours', 'theirs', 'pm2'],
   defaultReps: 2,
   metrics: [

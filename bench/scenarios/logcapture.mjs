@@ -51,11 +51,12 @@ export default {
     `VmHWM; no rotation (PM2 needs its pm2-logrotate module for that); a log that stops growing for 3 s short ` +
     `of the total counts the rest as missing.`,
   notes:
-    'Where our CPU goes (per-thread utime+stime from /proc/PID/task/*/stat, 512 MiB of 100-byte lines): about ' +
-    'as much in the libuv thread pool (the writev calls of `ChildLogFile`) as on the main thread (64 KiB reads ' +
-    'through the stream machinery), plus V8\'s helper threads (GC of one Buffer per read); 4.2.5 reads 128 KiB ' +
-    'and writes synchronously in its one thread. A synchronous write when nothing is queued (a regular file ' +
-    'and an idle queue in `ChildLogFile.write`) saves one thread-pool round trip per chunk.',
+    'How ours reads (ADR 0008): children write into real pipes (pipe2 through libc), read by libuv into one ' +
+    'shared 256 KiB buffer (no allocation per read), written to a regular log file in place with writevSync; ' +
+    'a pipe read back to back is widened to 256 KiB. Before that change (socketpairs, a fresh 64 KiB Buffer per ' +
+    'read) perf showed V8 major collections all through a capture and twice 4.2.5\'s CPU per GiB. The `cat > ' +
+    'file` limit and both daemons share the page cache and the disk\'s writeback, so single runs vary widely; ' +
+    'a `sync` before every timed run keeps one run\'s writeback out of the next.',
   defaultReps: 3,
   metrics,
   async once(daemon) {

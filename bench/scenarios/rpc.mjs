@@ -86,6 +86,13 @@ export default {
     `a few microseconds per call; Node clients in the bench process where there is no C compiler), on the same 2 cores as the daemon. ` +
     `In the same call, the ceiling of this harness: the same clients against a plain Node HTTP server that answers a ` +
     `fixed getState response (\`bench/helpers/fixed-rpc-server.mjs\`); a daemon cannot be measured above it.`,
+  notes:
+    'With one client, every call is a round trip between two processes on two cores, and the ceiling row ' +
+    '(the same C client against a Node HTTP server that answers a fixed string) is what Node\'s HTTP stack ' +
+    'itself allows: compare ours with it, not only with 4.2.5. Where ours is below the ceiling, the rest is ' +
+    'its own work per call (node --cpu-prof: the write(2) of the answer, XML decoding and encoding, dispatch). ' +
+    'Before bench/helpers/rpc-client.c, the clients were Node\'s http module in the bench process, which cost ' +
+    'more per call than either daemon and capped every figure near 7 k calls/s.',
   defaultReps: 3,
   metrics: [
     { key: 'rate1', label: 'calls/s, 1 client', unit: '/s', better: 'higher', target: { ratio: 4 } },

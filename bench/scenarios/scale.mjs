@@ -158,13 +158,14 @@ export default {
     `with one \`pm2.start({ apps })\`, from launching its God daemon until \`pm2.list()\` shows all online; ` +
     `the getAllProcessInfo row is \`pm2.list()\`, stop all is \`pm2.stop('all')\`.`,
   notes:
-    'Profile of ours at 1000 programs (node --cpu-prof, /proc/PID/smaps_rollup, a heap snapshot): about 40 % ' +
-    'of the boot is `ChildProcess.spawn`, libuv\'s synchronous fork+exec (milliseconds each on a loaded machine, ' +
-    'and it grows with the daemon\'s RSS), and the socket answers only once every autostart program has been ' +
-    'spawned in `Supervisor.start`\'s single pass. Of the RSS, about 44 MiB are the node binary\'s shared pages ' +
-    '(Shared_Clean); the JS heap holds ~17 MiB at 1000 programs (three stdio sockets, a ChildProcess, two ' +
-    'OutputChannels per program) but V8 commits ~50 MiB, mostly the young generation: ' +
-    '`--max-semi-space-size=1` took 1000 programs from 108 to 85 MiB.',
+    'Start (ADR 0009): programs are started with posix_spawn (clone with CLONE_VFORK, through koffi), not ' +
+    'libuv\'s fork+exec, which copied the daemon\'s page tables and blocked the loop 1.5-2.5 ms per program ' +
+    '(2.7 of 3.3 s of a 1000-program boot in a profile). RSS at 1000 programs (/proc/PID/smaps_rollup and ' +
+    'v8.getHeapSpaceStatistics): about 41 MiB are the node binary\'s file-backed pages, 32 MiB V8\'s young ' +
+    'generation (two 16 MiB semi-spaces, grown during the boot), 20 MiB the old space that holds the 1000 ' +
+    'programs\' state, and ~6 MiB malloc. Binary and old space alone are 60 MiB, so the ≤ 60 MiB target is ' +
+    'out of reach on Node; `NODE_OPTIONS=--max-semi-space-size=1` takes the young generation to 2 MiB (85 MiB ' +
+    'in all, measured in session 2).',
   defaultReps: 1,
   metrics,
   async once(daemon) {

@@ -18,15 +18,12 @@ export default {
     `stream: the writer's syscalls into a pipe) and into \`/dev/null\` (the writer with no pipe at all). ` +
     `"Limited by the writer" means lines/s close to \`writer | cat > file\`.`,
   notes:
-    'What decides this figure (profiled with node --cpu-prof and per-thread CPU from /proc/PID/task/*/stat): ' +
-    '(1) our children write into a unix socketpair (libuv creates one for `stdio: \'pipe\'`), 4.2.5\'s into a ' +
-    'pipe; a small write(2) to a socket costs an skb and wakes the reader, and the socket buffer holds only a ' +
-    'few hundred small writes, so the writer blocks and the daemon reads one or two lines per read; ' +
-    '(2) `ChildLogFile` (`src/output/child-log-file.ts`) hands every tiny chunk to the thread pool as one ' +
-    'iovec, at most 64 per writev, one writev in flight. A FIFO made with mkfifo(1) and read through ' +
-    '`new net.Socket({ fd })`, concatenating small queued chunks into one buffer per write, and writing ' +
-    'synchronously when nothing is queued brought ours to 4.2.5\'s time and CPU in an A/B on this machine ' +
-    '(`BENCH_OURS_ROOT`).',
+    'What decides this figure (ADR 0008): the child\'s stdout is a real pipe (libuv\'s is a unix socketpair, ' +
+    'where each small write(2) wakes the reader), read into one shared buffer; and when a small chunk comes ' +
+    'less than 1 ms after the previous one, reading pauses for 1 ms and the pipe is widened to 256 KiB, so one ' +
+    'read takes what the child wrote meanwhile. 4.2.5 gets the same batching from the time its Python loop ' +
+    'takes per pass. Before these changes ours read two or three lines per wake-up: a quarter of 4.2.5\'s ' +
+    'lines/s at four times its CPU.',
   defaultReps: 3,
   metrics: [
     { key: 'rate', label: 'lines/s into the log', unit: '/s', better: 'higher', target: { ratio: 1 } },

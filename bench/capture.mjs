@@ -14,9 +14,19 @@ export function logFiles(file, backups = BACKUPS) {
   return [...Array.from({ length: backups }, (_, i) => `${file}.${backups - i}`), file];
 }
 
-/** Writes back what earlier runs left dirty, so that its writeback does not land in the run that follows. */
+/**
+ * Writes back what earlier runs left dirty, so that its writeback does not land in the run that
+ * follows, and (where we may: root) drops the clean page cache, so that each run allocates its pages
+ * from free memory instead of reclaiming the last run's (I/O benchmarking's usual `sync; echo 1 >
+ * drop_caches`).
+ */
 export function settleDisk() {
   execFileSync('sync');
+  try {
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '1');
+  } catch {
+    // not root: the sync alone
+  }
 }
 
 /** ms for `writer ARGS | cat > file` (or `> /dev/null` with toNull) on the disk of `dir`. */

@@ -57,7 +57,7 @@ export default {
     'read) perf showed V8 major collections all through a capture and twice 4.2.5\'s CPU per GiB. The `cat > ' +
     'file` limit and both daemons share the page cache and the disk\'s writeback, so single runs vary widely; ' +
     'a `sync` before every timed run keeps one run\'s writeback out of the next.',
-  defaultReps: 3,
+  defaultReps: 5,
   metrics,
   async once(daemon) {
     const writer = writerCommand();

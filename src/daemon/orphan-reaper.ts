@@ -10,14 +10,11 @@ import process from 'node:process';
 import { ChildProcess } from 'node:child_process';
 import { describeExit } from '../process/exit-record.js';
 import { describeSignal } from '../process/signals.js';
-import { libc } from '../util/libc.js';
+import { childWait, type ChildWait } from '../util/child-wait.js';
 
-const WNOHANG = 1;
 /** a bound on what waits for the next main log: the reaping itself never waits */
 const MAX_UNTOLD = 1000;
 
-/** waitpid(pid, WNOHANG) -> [pid or 0, raw wait status]; throws when libc cannot be reached. */
-type WaitPid = (pid: number) => [number, number];
 
 export interface ReapedProcess {
   pid: number;
@@ -68,7 +65,7 @@ export class OrphanReaper {
   // reaped between two runs of a reload, while no main log is open; told to the next run
   private readonly untold: ReapedProcess[] = [];
 
-  private constructor(private readonly waitpid: WaitPid) {}
+  private constructor(private readonly wait: ChildWait) {}
 
   /** Who hears of each reaped process (the run's main log); those reaped meanwhile are told at once. */
   setListener(listener: ((reaped: ReapedProcess) => void) | null): void {
@@ -82,9 +79,9 @@ export class OrphanReaper {
    */
   static async start(): Promise<OrphanReaper | string> {
     trackNodeChildren();
-    const waitpid = bindWaitpid();
-    if (typeof waitpid === 'string') return waitpid;
-    const reaper = new OrphanReaper(waitpid);
+    const wait = childWait();
+    if (typeof wait === 'string') return wait;
+    const reaper = new OrphanReaper(wait);
     process.on('SIGCHLD', reaper.onSigchld);
     // zombies that were already waiting (e.g. re-parented before we got here)
     reaper.sweep();
@@ -106,22 +103,34 @@ export class OrphanReaper {
     });
   }
 
-  /** Waits (without blocking) for every child of ours that Node did not spawn. */
+  /** Waits (without blocking) for every child of ours that nobody else waits for. */
   sweep(): void {
-    for (const pid of listChildren()) {
-      if (waitedElsewhere.has(pid)) continue;
-      let reaped: number;
-      let status: number;
-      try {
-        [reaped, status] = this.waitpid(pid);
-      } catch {
-        continue;
-      }
-      if (reaped !== pid) continue;
-      const record = { pid, how: describeWaitStatus(status) };
-      if (this.listener) this.listener(record);
-      else if (this.untold.length < MAX_UNTOLD) this.untold.push(record);
+    // the usual case, no zombie at all, costs one waitid; an orphan shown first is taken at once
+    for (;;) {
+      const pid = this.wait.peekExited();
+      if (pid <= 0) return;
+      if (waitedElsewhere.has(pid)) break;
+      if (!this.reap(pid)) break;
     }
+    // a zombie of Node's or posix-spawn.ts's hides the rest from waitid: ask each child
+    for (const pid of listChildren()) {
+      if (!waitedElsewhere.has(pid)) this.reap(pid);
+    }
+  }
+
+  private reap(pid: number): boolean {
+    let reaped: number;
+    let status: number;
+    try {
+      [reaped, status] = this.wait.reap(pid);
+    } catch {
+      return false;
+    }
+    if (reaped !== pid) return false;
+    const record = { pid, how: describeWaitStatus(status) };
+    if (this.listener) this.listener(record);
+    else if (this.untold.length < MAX_UNTOLD) this.untold.push(record);
+    return true;
   }
 }
 
@@ -174,20 +183,4 @@ function childrenFromStat(parent: number): number[] {
     }
   }
   return pids;
-}
-
-function bindWaitpid(): WaitPid | string {
-  const lib = libc();
-  if (typeof lib === 'string') return lib;
-  let waitpid: (pid: number, status: number[], options: number) => number;
-  try {
-    waitpid = lib.func('int waitpid(int pid, _Out_ int *status, int options)');
-  } catch (err) {
-    return `waitpid is not in the C library (${(err as Error).message})`;
-  }
-  return (pid) => {
-    const status = [0];
-    const result = waitpid(pid, status, WNOHANG);
-    return [result, status[0]!];
-  };
 }

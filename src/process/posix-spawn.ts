@@ -12,6 +12,7 @@ import os from 'node:os';
 import process from 'node:process';
 import type { Writable } from 'node:stream';
 import { claimChild } from '../daemon/orphan-reaper.js';
+import { childWait, type ChildWait } from '../util/child-wait.js';
 import { libc } from '../util/libc.js';
 
 /** What a started program is to the rest of the daemon: ChildProcess, or a PosixChild. */
@@ -38,9 +39,7 @@ interface Binding {
   fileActionsDestroy: Fn;
   addDup2: Fn;
   addChdir: Fn;
-  waitpid: (pid: number, status: Int32Array, options: number) => number;
-  /** waitid(P_ALL, 0, info, options) */
-  waitid: (idtype: number, id: number, info: Buffer, options: number) => number;
+  wait: ChildWait;
   /** one attribute set for every spawn: a new session, every signal at its default, none blocked */
   attr: Buffer;
 }
@@ -53,19 +52,14 @@ const SIGSET_BYTES = 256;
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_SETSID = 0x80;
-const WNOHANG = 1;
-const WEXITED = 4;
-const WNOWAIT = 0x01000000;
-const P_ALL = 0;
-/** siginfo_t is 128 bytes; si_pid follows si_signo, si_errno, si_code and padding on 64-bit Linux */
-const SIGINFO_BYTES = 128;
-const SI_PID_OFFSET = 16;
 
 let binding: Binding | string | undefined;
 
 function bind(): Binding | string {
   const lib = libc();
   if (typeof lib === 'string') return lib;
+  const wait = childWait();
+  if (typeof wait === 'string') return wait;
   try {
     const func = (proto: string): Fn => lib.func(proto) as Fn;
     const attrInit = func('int posix_spawnattr_init(void *attr)');
@@ -96,8 +90,7 @@ function bind(): Binding | string {
       fileActionsDestroy: func('int posix_spawn_file_actions_destroy(void *actions)'),
       addDup2: func('int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)'),
       addChdir: func('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)'),
-      waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)') as Binding['waitpid'],
-      waitid: lib.func('int waitid(int idtype, int id, void *info, int options)') as Binding['waitid'],
+      wait,
       attr,
     };
   } catch (err) {
@@ -154,32 +147,27 @@ function errnoError(errno: number, what: string): NodeJS.ErrnoException {
 /** Our children started by posix_spawn, waited for here. */
 const running = new Map<number, PosixChild>();
 
-// On every SIGCHLD (several exits can share one). Never waitpid(-1), which would take the exits of
-// the children libuv waits for: waitid(WNOWAIT) shows which child has exited without reaping it,
-// and only ours are reaped. When the one shown is libuv's (it reaps it on this same SIGCHLD), each
-// of our pids is asked in turn instead.
-const siginfo = Buffer.alloc(SIGINFO_BYTES);
-
+// On every SIGCHLD (several exits can share one): waitid(WNOWAIT) shows which child has exited
+// without reaping it, and only ours are reaped. When the one shown is not ours (libuv reaps its own
+// on this same SIGCHLD; the orphan reaper the rest), each of our pids is asked in turn instead.
 function reapOurs(): void {
   if (running.size === 0) return;
-  const lib = binding as Binding;
+  const { wait } = binding as Binding;
   for (;;) {
-    siginfo.fill(0);
-    if (lib.waitid(P_ALL, 0, siginfo, WEXITED | WNOHANG | WNOWAIT) !== 0) return;
-    const pid = siginfo.readInt32LE(SI_PID_OFFSET);
-    if (pid === 0) return;
+    const pid = wait.peekExited();
+    if (pid <= 0) return;
     if (!running.has(pid)) break;
-    reap(lib, pid);
+    reap(wait, pid);
   }
-  for (const pid of [...running.keys()]) reap(lib, pid);
+  for (const pid of [...running.keys()]) reap(wait, pid);
 }
 
-function reap(lib: Binding, pid: number): void {
-  const status = new Int32Array(1);
-  if (lib.waitpid(pid, status, WNOHANG) !== pid) return;
+function reap(wait: ChildWait, pid: number): void {
+  const [reaped, status] = wait.reap(pid);
+  if (reaped !== pid) return;
   const child = running.get(pid) as PosixChild;
   running.delete(pid);
-  child.exited(status[0] as number);
+  child.exited(status);
 }
 
 /** A program started by posixSpawn: its pid, its stdin, and 'exit' (code, signal) once it is reaped. */

@@ -6,8 +6,54 @@ import { comparePy } from './python.js';
 
 const MAGIC = /[*?[]/;
 
+/** Escapes what is special inside a character class: backslash, `]` (a leading one is literal in Python's re), hyphen. */
+function classText(text: string[]): string {
+  return text.join('').replace(/[\\\]-]/g, (m) => '\\' + m);
+}
+
+/**
+ * `[...]` as Python 3.11's fnmatch.translate makes it: the text between the brackets (chars[i..j))
+ * is split at the hyphens that make ranges, a range whose ends are out of order is dropped (Python
+ * removes it; a RegExp would not compile), an empty class never matches and `[!]` matches anything.
+ */
+function bracketExpression(chars: string[], start: number, end: number): string {
+  let i = start;
+  let stuff: string;
+  if (!chars.slice(start, end).includes('-')) {
+    stuff = classText(chars.slice(start, end));
+  } else {
+    const chunks: string[][] = [];
+    let k = chars[i] === '!' ? i + 2 : i + 1;
+    for (;;) {
+      k = k < end ? chars.indexOf('-', k) : -1;
+      if (k < 0 || k >= end) break;
+      chunks.push(chars.slice(i, k));
+      i = k + 1;
+      k += 3;
+    }
+    const chunk = chars.slice(i, end);
+    if (chunk.length > 0) chunks.push(chunk);
+    else chunks[chunks.length - 1]!.push('-');
+    for (let m = chunks.length - 1; m > 0; m--) {
+      const before = chunks[m - 1]!;
+      const after = chunks[m]!;
+      const last = before[before.length - 1];
+      if (last !== undefined && after[0] !== undefined && last.codePointAt(0)! > after[0].codePointAt(0)!) {
+        chunks[m - 1] = [...before.slice(0, -1), ...after.slice(1)];
+        chunks.splice(m, 1);
+      }
+    }
+    stuff = chunks.map(classText).join('-');
+  }
+  if (stuff === '') return '(?!)';
+  if (stuff === '!') return '[\\s\\S]';
+  if (stuff.startsWith('!')) return `[^${stuff.slice(1)}]`;
+  if (stuff.startsWith('^')) return `[\\${stuff}]`;
+  return `[${stuff}]`;
+}
+
 /** Python fnmatch.translate for one path component. */
-function fnmatchRegExp(pattern: string): RegExp {
+export function fnmatchRegExp(pattern: string): RegExp {
   const chars = [...pattern];
   let re = '';
   let i = 0;
@@ -25,15 +71,8 @@ function fnmatchRegExp(pattern: string): RegExp {
       if (j >= chars.length) {
         re += '\\[';
       } else {
-        let body = chars.slice(i, j).join('');
+        re += bracketExpression(chars, i, j);
         i = j + 1;
-        let negate = false;
-        if (body.startsWith('!')) {
-          negate = true;
-          body = body.slice(1);
-        }
-        const escaped = body.replace(/[\\\]^[]/g, (m) => '\\' + m);
-        re += `[${negate ? '^' : ''}${escaped}]`;
       }
     } else {
       re += c.replace(/[.*+?^${}()|[\]\\/]/g, (m) => '\\' + m);

@@ -67,6 +67,21 @@ describe('config loader', () => {
   });
 });
 
+describe('config loader: [include]', () => {
+  test('a glob with a range out of order ([a-\\]) drops the range as Python does, not a RegExp SyntaxError', (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-fuzz-regression-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'supervisord.conf');
+    // the counterexample: an include section holding a second glob on a continuation line
+    fs.writeFileSync(file, `[supervisord]\nlogfile=${dir}/l\n[include]\nfiles=*.ini\n \t[a-\\]\n`);
+    fs.writeFileSync(path.join(dir, 'a.ini'), '[program:a]\ncommand=/bin/true\n');
+    fs.writeFileSync(path.join(dir, '\\'), '[program:backslash]\ncommand=/bin/true\n');
+    // Python's fnmatch drops the empty range a-\ and keeps nothing: "[a-\]" matches no name at all
+    const config = loadConfig(file, { cwd: dir, env: {} });
+    assert.deepEqual(config.groups.map((g) => g.name), ['a']);
+  });
+});
+
 describe('config loader: numprocs', () => {
   test('a numprocs of 10**20 is refused at once instead of never finishing (the long fuzz run ran out of memory)', (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-fuzz-regression-'));

@@ -48,23 +48,34 @@ export function parseXml(source: string, maxDepth = DEFAULT_MAX_DEPTH): XmlEleme
       pos = textEnd;
       continue;
     }
-    if (source.startsWith('<!--', pos)) {
+    const next = source.charCodeAt(pos + 1);
+    // '!' (comment, CDATA, declaration), '?' (processing instruction) and '/' (end tag) are rare
+    // next to start tags: test for them only when the character after '<' says so
+    if (next === 0x21 /* ! */ && source.startsWith('<!--', pos)) {
       const end = source.indexOf('-->', pos + 4);
       if (end === -1) throw syntax('unterminated comment', pos);
       pos = end + 3;
-    } else if (source.startsWith('<![CDATA[', pos)) {
+    } else if (next === 0x21 && source.startsWith('<![CDATA[', pos)) {
       if (stack.length === 0) throw syntax('CDATA outside the root element', pos);
       const end = source.indexOf(']]>', pos + 9);
       if (end === -1) throw syntax('unterminated CDATA section', pos);
       appendText(normalizeNewlines(source.slice(pos + 9, end)), pos);
       pos = end + 3;
-    } else if (source.startsWith('<!', pos)) {
+    } else if (next === 0x21) {
       throw syntax('DOCTYPE and declarations are not accepted', pos);
-    } else if (source.startsWith('<?', pos)) {
+    } else if (next === 0x3f /* ? */) {
       const end = source.indexOf('?>', pos + 2);
       if (end === -1) throw syntax('unterminated processing instruction', pos);
       pos = end + 2;
-    } else if (source.startsWith('</', pos)) {
+    } else if (next === 0x2f /* / */) {
+      // the usual end tag, `</name>` of the open element, without a regex or a slice
+      const open = stack[stack.length - 1];
+      const after = open === undefined ? -1 : pos + 2 + open.element.name.length;
+      if (open !== undefined && source.charCodeAt(after) === 0x3e /* > */ && source.startsWith(open.element.name, pos + 2)) {
+        stack.pop();
+        pos = after + 1;
+        continue;
+      }
       NAME.lastIndex = pos + 2;
       const name = NAME.exec(source)?.[0];
       const close = source.indexOf('>', pos);
@@ -73,8 +84,7 @@ export function parseXml(source: string, maxDepth = DEFAULT_MAX_DEPTH): XmlEleme
       if (top === undefined || top.element.name !== name) throw syntax(`mismatched end tag </${name}>`, pos);
       pos = close + 1;
     } else {
-      NAME.lastIndex = pos + 1;
-      const name = NAME.exec(source)?.[0];
+      const name = startTagName(source, pos + 1);
       if (name === undefined) throw syntax('malformed start tag', pos);
       const tagEnd = findTagEnd(source, pos + 1 + name.length);
       const selfClosing = source[tagEnd - 1] === '/';
@@ -98,6 +108,24 @@ export function parseXml(source: string, maxDepth = DEFAULT_MAX_DEPTH): XmlEleme
   if (stack.length > 0) throw syntax(`unclosed element <${stack[stack.length - 1]!.element.name}>`, source.length);
   if (root === null) throw syntax('no root element', source.length);
   return root;
+}
+
+// A start tag's name: ASCII names (all of XML-RPC's) by a scan of char codes, others by NAME.
+function startTagName(source: string, from: number): string | undefined {
+  let end = from;
+  for (;;) {
+    const c = source.charCodeAt(end);
+    const letter = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a;
+    const other = (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+    if (letter || (other && end > from)) {
+      end++;
+      continue;
+    }
+    // a name ends at '>', '/' or whitespace; anything else (non-ASCII, a bad first character) goes the long way
+    if (end > from && (c === 0x3e || c === 0x2f || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return source.slice(from, end);
+    NAME.lastIndex = from;
+    return NAME.exec(source)?.[0];
+  }
 }
 
 // the index of the tag's closing '>', skipping quoted attribute values that may contain '>'
@@ -124,6 +152,8 @@ function normalizeNewlines(text: string): string {
 }
 
 function decodeText(raw: string, at: number): string {
+  // the usual case, nothing to decode (whitespace between tags, plain values)
+  if (!raw.includes('&') && !raw.includes('\r')) return raw;
   return normalizeNewlines(raw).replace(/&([^;&<]*);?/g, (match, ref: string) => {
     if (!match.endsWith(';')) throw syntax(`unterminated reference '${match}'`, at);
     if (ref.startsWith('#')) {

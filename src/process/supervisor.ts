@@ -339,9 +339,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const report = (): void => {
       // the clock first: listing every process per group made a 1000-group shutdown quadratic
       if (Date.now() - lastReport < SHUTDOWN_REPORT_INTERVAL_MS) return;
+      // set before the listing's outcome: with nothing left to wait for, a listing per group was quadratic too
+      lastReport = Date.now();
       const unstopped = this.processes().filter((p) => !STOPPED_STATES.has(p.state));
       if (unstopped.length === 0) return;
-      lastReport = Date.now();
       this.logger.info(`waiting for ${unstopped.map((p) => p.name).join(', ')} to die`);
       for (const p of unstopped) this.logger.blather(`${p.name} state: ${processStateName(p.state)}`);
     };

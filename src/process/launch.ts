@@ -131,10 +131,14 @@ export function launch(request: LaunchRequest, output: { stdout: ChunkHandler; s
   };
 }
 
+/** user= names someone else than the daemon's user. */
+function switchesUser(request: LaunchRequest): boolean {
+  return request.uid !== null && request.uid !== process.getuid?.();
+}
+
 /** posix_spawn cannot switch users, and takes a path, not a name to look up in PATH. */
 function mayPosixSpawn(request: LaunchRequest): boolean {
-  const sameUser = request.uid === null || request.uid === process.getuid?.();
-  return sameUser && request.filename.includes('/') && posixSpawnUnavailable() === null;
+  return !switchesUser(request) && request.filename.includes('/') && posixSpawnUnavailable() === null;
 }
 
 function spawnDirect(request: LaunchRequest, [stdoutPipe, stderrPipe]: [OutputPipe, OutputPipe]): ChildHandle {
@@ -154,7 +158,7 @@ function spawnDirect(request: LaunchRequest, [stdoutPipe, stderrPipe]: [OutputPi
 }
 
 function spawnWithNode(request: LaunchRequest, pipes: [OutputPipe, OutputPipe] | null): ChildProcess {
-  const sameUser = request.uid === null || request.uid === process.getuid?.();
+  const sameUser = !switchesUser(request);
   return spawn(request.filename, request.argv.slice(1), {
     argv0: request.argv[0],
     env: request.env,

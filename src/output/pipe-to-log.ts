@@ -98,10 +98,3 @@ export function readChunks(stream: Readable, handler: ChunkHandler): void {
     if (!handler(chunk)) stream.pause();
   });
 }
-
-/** pipe -> sink for an ordinary stream (one that emits 'data'). */
-export function pipeToLog(stream: Readable, sink: OutputSink | null): void {
-  const pump = new OutputPump();
-  pump.attach(stream, sink);
-  readChunks(stream, pump.push);
-}

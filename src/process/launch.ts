@@ -7,8 +7,8 @@ import process from 'node:process';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { readChunks, type ChunkHandler } from '../output/pipe-to-log.js';
-import { closeEnd, openPipe, readEndStream, widenPipe, type OutputPipe } from './output-pipes.js';
-import { posixSpawn, posixSpawnUnavailable, stdinStream, type ChildHandle } from './posix-spawn.js';
+import { closeEnd, openPipe, readEndStream, stdinStream, widenPipe, type OutputPipe } from './output-pipes.js';
+import { posixSpawn, posixSpawnUnavailable, type ChildHandle } from './posix-spawn.js';
 
 export interface LaunchRequest {
   filename: string;

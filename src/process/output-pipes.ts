@@ -6,7 +6,7 @@
 // so pipe2 is called through libc (ADR 0008); without it, children get libuv's socketpairs as before.
 import fs from 'node:fs';
 import net from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ChunkHandler } from '../output/pipe-to-log.js';
 import { libc } from '../util/libc.js';
 
@@ -54,7 +54,7 @@ export function widenPipe(fd: number): boolean {
 }
 
 /** Why real pipes are not available here, or null when they are. */
-export function outputPipesUnavailable(): string | null {
+function outputPipesUnavailable(): string | null {
   if (pipe2 === undefined) pipe2 = bindPipe2();
   return typeof pipe2 === 'string' ? pipe2 : null;
 }
@@ -107,4 +107,9 @@ export function readEndStream(pipe: OutputPipe, handler: ChunkHandler): Readable
     onread: { buffer: readBuffer, callback: (bytes, buffer) => handler((buffer as Buffer).subarray(0, bytes)) },
   };
   return new net.Socket(options);
+}
+
+/** Our end of a child's stdin: the write end of a pipe whose read end the child gets as fd 0. */
+export function stdinStream(writeFd: number): Writable {
+  return new net.Socket({ fd: writeFd, readable: false, writable: true });
 }

@@ -7,7 +7,6 @@
 // A child started this way is not Node's: this module waits for it (waitpid on SIGCHLD, for its own
 // pids only) and tells its exit as ChildProcess does, with an 'exit' event (code, signal).
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
 import os from 'node:os';
 import process from 'node:process';
 import type { Writable } from 'node:stream';
@@ -172,8 +171,6 @@ function reap(wait: ChildWait, pid: number): void {
 
 /** A program started by posixSpawn: its pid, its stdin, and 'exit' (code, signal) once it is reaped. */
 export class PosixChild extends EventEmitter implements ChildHandle {
-  exitCode: number | null = null;
-  signalCode: NodeJS.Signals | null = null;
   private readonly release: () => void;
 
   constructor(
@@ -192,13 +189,7 @@ export class PosixChild extends EventEmitter implements ChildHandle {
     // as ChildProcess does: nobody reads it any more
     this.stdin?.destroy();
     const signal = status & 0x7f;
-    if (signal === 0) this.exitCode = (status >> 8) & 0xff;
-    else this.signalCode = signalNames.get(signal) ?? null;
-    this.emit('exit', this.exitCode, this.signalCode);
+    if (signal === 0) this.emit('exit', (status >> 8) & 0xff, null);
+    else this.emit('exit', null, signalNames.get(signal) ?? null);
   }
-}
-
-/** Our end of a child's stdin: the write end of a pipe whose read end the child gets as fd 0. */
-export function stdinStream(writeFd: number): Writable {
-  return new net.Socket({ fd: writeFd, readable: false, writable: true });
 }

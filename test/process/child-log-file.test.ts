@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { ChildLogFile } from '../../src/output/child-log-file.js';
-import { pipeToLog } from '../../src/output/pipe-to-log.js';
+import { OutputPump, readChunks } from '../../src/output/pipe-to-log.js';
 import { ProcessState } from '../../src/process/states.js';
 import { processConfig, programGroup } from '../helpers/process-config.js';
 import { withHarness } from '../helpers/supervisor-harness.js';
@@ -82,13 +82,15 @@ test('ChildLogFile on a pipe that pushes back asks for a pause above its high-wa
   }
 });
 
-test('pipeToLog pauses the pipe while the file is behind and delivers every byte in order', async () => {
+test('OutputPump pauses the pipe while the file is behind and delivers every byte in order', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-log-'));
   const fifo = slowFifo(dir);
   try {
     const log = new ChildLogFile(fifo.path, { highWaterMark: 4096 });
     const pipe = new PassThrough();
-    pipeToLog(pipe, log);
+    const pump = new OutputPump();
+    pump.attach(pipe, log);
+    readChunks(pipe, pump.push);
     let paused = false;
     pipe.on('pause', () => (paused = true));
     const chunks: Buffer[] = [];

@@ -15,7 +15,6 @@ import { childWait, type ChildWait } from '../util/child-wait.js';
 /** a bound on what waits for the next main log: the reaping itself never waits */
 const MAX_UNTOLD = 1000;
 
-
 export interface ReapedProcess {
   pid: number;
   /** 4.2.5's decode_wait_status text: "exit status 0", "terminated by SIGKILL" */

@@ -1,9 +1,7 @@
 // stdout-prefix: every line of the chosen programs on supervisord's own stdout/stderr, with a
 // prefix (or as JSON lines), for containers whose runtime collects one stream. What
 // supervisor-stdout does as a listener script, with whole lines only and a colour per program.
-import tty from 'node:tty';
-import { definePlugin, type ProcessLogEvent } from '../../src/plugins/api.js';
-import { LineWriter } from './write-lines.js';
+import { definePlugin, type OutputStreamName, type ProcessLogEvent } from '../../src/plugins/api.js';
 
 const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96];
 
@@ -17,22 +15,16 @@ export default definePlugin({
     color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', description: 'colour the prefix per program; auto: only on a TTY' },
     output: { type: 'string', choices: ['same', 'stdout', 'stderr'], default: 'same', description: "where lines go: 'same' keeps a program's stderr on stderr" },
   },
-  setup({ options, transport }) {
-    // as a listener our stdout is the protocol: both streams go to stderr (stderr_logfile=/dev/stdout)
-    const fdFor = (stream: 'stdout' | 'stderr'): number => (transport === 'listener' ? 2 : (options.output === 'same' ? stream : options.output) === 'stdout' ? 1 : 2);
-    const writers = new Map<number, LineWriter>();
-    const writerFor = (fd: number): LineWriter => writers.get(fd) ?? writers.set(fd, new LineWriter(fd)).get(fd)!;
-    const coloured = (fd: number): boolean => options.color === 'always' || (options.color === 'auto' && tty.isatty(fd));
+  setup({ options, output }) {
+    // the daemon's own writer keeps each event's lines whole and in order with its main log
+    const target = (stream: OutputStreamName): OutputStreamName => (options.output === 'same' ? stream : options.output);
+    const coloured = (stream: OutputStreamName): boolean => options.color === 'always' || (options.color === 'auto' && output.isTerminal(stream));
     const [before, after] = splitFormat(options.format);
     return {
       event(event) {
-        if (event.type !== 'PROCESS_LOG_STDOUT' && event.type !== 'PROCESS_LOG_STDERR') return undefined;
-        const fd = fdFor(event.channel);
-        const text = options.mode === 'json' ? jsonLines(event) : textLines(event, before, after, coloured(fd));
-        return writerFor(fd).write(text);
-      },
-      async flush() {
-        await Promise.all([...writers.values()].map((w) => w.write('')));
+        if (event.type !== 'PROCESS_LOG_STDOUT' && event.type !== 'PROCESS_LOG_STDERR') return;
+        const stream = target(event.channel);
+        output.write(stream, options.mode === 'json' ? jsonLines(event) : textLines(event, before, after, coloured(stream)));
       },
     };
   },

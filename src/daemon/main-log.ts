@@ -3,6 +3,7 @@ import type { SupervisordSettings } from '../config/types.js';
 import { LEVEL_BY_DESCRIPTION } from '../logging/levels.js';
 import { Logger, RotatingFileSink, StreamSink } from '../logging/logger.js';
 import { SyslogSink } from '../logging/syslog-sink.js';
+import { daemonOutput } from '../output/daemon-stdio.js';
 
 /** The main log file cannot be opened: supervisord refuses to start (exit 2) with this message. */
 export class MainLogOpenError extends Error {
@@ -10,8 +11,10 @@ export class MainLogOpenError extends Error {
 }
 
 export function makeMainLogger(settings: SupervisordSettings): Logger {
-  const logger = new Logger(LEVEL_BY_DESCRIPTION[settings.loglevel]);
-  if (settings.nodaemon && !settings.silent) logger.addSink(new StreamSink(1));
+  // stdout and stderr are shared with child logs and plugins: only their writers may write there
+  const stderr = daemonOutput(2);
+  const logger = new Logger(LEVEL_BY_DESCRIPTION[settings.loglevel], (text) => stderr.write(text));
+  if (settings.nodaemon && !settings.silent) logger.addSink(new StreamSink(daemonOutput(1)));
   if (settings.logfile === 'syslog') {
     logger.addSink(new SyslogSink((message) => logger.error(message)));
     return logger;

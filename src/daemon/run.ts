@@ -11,11 +11,15 @@ import { attachEventSources } from './event-sources.js';
 import { attachListenerPools } from './listener-pools.js';
 import { startPluginHost } from '../plugins/host.js';
 import { makeMainLogger } from './main-log.js';
+import { configureDaemonOutput, drainDaemonOutput } from '../output/daemon-stdio.js';
 import { writePidfile, removeQuietly } from './pidfile.js';
 import type { DaemonSignal, SignalQueue } from './signals.js';
 import type { OrphanReaper } from './orphan-reaper.js';
 import { watchEssentialPrograms } from './essential-programs.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+
+// At exit, stdout is written out while its reader reads; a reader that takes nothing this long has stopped.
+const EXIT_DRAIN_STALL_MS = 5000;
 
 /** essential-failed: an essential program failed; the daemon stops everything and exits non-zero */
 export type RunOutcome = 'shutdown' | 'restart' | 'essential-failed';
@@ -48,6 +52,8 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   const { config } = ctx;
   const settings = config.supervisord;
   const logger = makeMainLogger(settings);
+  // a slow reader of our stdout spills to childlogdir, and what the writers have to say goes here
+  configureDaemonOutput({ spoolDir: settings.childlogdir, report: (level, message) => logger[level](message) });
   for (const msg of ctx.criticals) logger.critical(msg);
   for (const msg of config.warnings) logger.warn(msg);
   for (const msg of [...config.infos, ...ctx.infos]) logger.info(msg);
@@ -116,6 +122,8 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     await rpc.close();
     if (pidfileWritten) removeQuietly(settings.pidfile);
     ctx.reaper?.setListener(null);
+    // before the main log closes, so that output left unwritten for a reader that stopped is said
+    if (outcome! !== 'restart') await drainDaemonOutput(EXIT_DRAIN_STALL_MS);
     logger.close();
   }
   return outcome;

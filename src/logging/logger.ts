@@ -120,15 +120,12 @@ function renameReplacing(src: string, dst: string): void {
   }
 }
 
-/** Echoes lines to a stream (supervisord's stdout with -n and not silent). */
+/** Echoes lines to an output shared with other writers (supervisord's stdout with -n and not silent). */
 export class StreamSink implements LogSink {
-  constructor(private readonly fd: number) {}
+  /** `out` keeps each line whole and in order, and never throws (a reader that left costs only its copy) */
+  constructor(private readonly out: { write(line: string): unknown }) {}
   write(line: string): void {
-    try {
-      fs.writeSync(this.fd, line);
-    } catch {
-      // stdout closed (EPIPE) or gone: the file sink still has the line
-    }
+    this.out.write(line);
   }
   reopen(): void {}
   close(): void {}
@@ -149,7 +146,11 @@ export class Logger {
   private readonly sinks: LogSink[] = [];
   private readonly troubles = new Map<LogSink, SinkTrouble>();
 
-  constructor(public level: number = LEVELS.INFO) {}
+  /** `complain` is where a sink's failure is said when the main log itself fails (stderr) */
+  constructor(
+    public level: number = LEVELS.INFO,
+    private readonly complain: (text: string) => void = writeStderr,
+  ) {}
 
   addSink(sink: LogSink): void {
     this.sinks.push(sink);
@@ -184,7 +185,7 @@ export class Logger {
       const reason = (err as Error).message;
       this.troubles.set(sink, { dropped: 1, reason });
       // the main log itself is what failed: stderr is the one place left to say it
-      writeStderr(`supervisord: cannot write ${sink.label ?? 'the main log'}: ${reason}; its lines are dropped until it works again\n`);
+      this.complain(`supervisord: cannot write ${sink.label ?? 'the main log'}: ${reason}; its lines are dropped until it works again\n`);
     }
   }
 

@@ -21,7 +21,8 @@ function prefixAtEnd(data: Buffer, token: Buffer): number {
 
 /**
  * 4.2.5's record_output/toggle_capturemode, byte for byte, with one fix: what is still held when
- * the stream ends is logged instead of lost (a final line of up to 24 bytes vanished in 4.2.5).
+ * the stream ends or goes quiet is logged instead of held back or lost (a final line of up to 24
+ * bytes vanished in 4.2.5).
  */
 export class CaptureSplitter {
   private buffer: Buffer = Buffer.alloc(0);
@@ -39,9 +40,27 @@ export class CaptureSplitter {
     this.record();
   }
 
+  /** normal-mode output is held back, as a possible start of a token or too short to tell */
+  get holdsPartial(): boolean {
+    return !this.capturing && this.buffer.length > 0;
+  }
+
+  /**
+   * The pipe went quiet: normal-mode output still held is logged (4.2.5 holds it until more output
+   * comes, so a program's last short line after an END token never reached the log while it ran).
+   * A token whose first bytes were flushed this way is no longer recognised. Held bytes of a
+   * capture stay: they may be the start of its END token.
+   */
+  flushPartial(): void {
+    if (!this.holdsPartial) return;
+    const held = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    this.sinks.log(held, false);
+  }
+
   /** The stream ended: log what normal-mode output is still held; an unfinished capture is dropped. */
   end(): void {
-    if (!this.capturing && this.buffer.length > 0) this.sinks.log(this.buffer, false);
+    this.flushPartial();
     this.buffer = Buffer.alloc(0);
   }
 

@@ -3,8 +3,8 @@
 import { LEVELS } from '../logging/levels.js';
 import type { Logger } from '../logging/logger.js';
 import { CaptureSplitter } from './capture.js';
-import type { ChildLogFile } from './child-log-file.js';
-import { DEFAULT_FLUSH_DELAY_MS, LineFramer, type OutputLine, type OutputStream } from './line-framer.js';
+import { LineFramer, type OutputLine, type OutputStream } from './line-framer.js';
+import type { LogTarget } from './log-target.js';
 import { countChunk, type StreamCounts } from './output-counts.js';
 import type { OutputSink } from './pipe-to-log.js';
 import { stripEscapes } from './strip-ansi.js';
@@ -17,7 +17,7 @@ export interface OutputChannelOptions {
   /** the process's running totals for this stream, added to on every chunk */
   counts: StreamCounts;
   /** null = NONE */
-  file: ChildLogFile | null;
+  file: LogTarget | null;
   logger: Logger;
   /** prefix maker for per-line timestamps in the file; null = none */
   timestamps: ((time: number) => Buffer) | null;
@@ -31,12 +31,17 @@ export interface OutputChannelOptions {
   wantsLines: () => boolean;
   onLines: (lines: OutputLine[]) => void;
   onCommunication: (data: Buffer) => void;
+  /** bytes waiting unread in the pipe; null where that cannot be asked */
+  pipeBacklog?: () => number | null;
 }
+
+/** How long the pipe must stay quiet before a line without its newline is handed on as it is. */
+export const PARTIAL_FLUSH_DELAY_MS = 200;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class OutputChannel implements OutputSink {
-  private readonly file: ChildLogFile | null;
+  private readonly file: LogTarget | null;
   /** true when no feature needs more than handing the chunk to the file */
   private readonly plain: boolean;
   private readonly capture: CaptureSplitter | null;
@@ -44,6 +49,10 @@ export class OutputChannel implements OutputSink {
   private framer: LineFramer | null = null;
   private time = 0;
   private fileOk = true;
+  private quietTimer: NodeJS.Timeout | null = null;
+  /** performance.now() of the last chunk that left something held */
+  private lastHeldAt = 0;
+  private readonly quietCheck = (): void => this.checkQuiet();
 
   constructor(private readonly options: OutputChannelOptions) {
     this.file = options.file;
@@ -61,7 +70,10 @@ export class OutputChannel implements OutputSink {
   write(chunk: Buffer): boolean {
     countChunk(this.options.counts, chunk);
     if (this.plain && !this.options.wantsLines() && !this.options.logger.isEnabled(LEVELS.DEBG)) {
-      return this.file === null || this.file.write(chunk);
+      if (this.file === null) return true;
+      const ok = this.file.write(chunk);
+      if (this.file.holdsPartial) this.armQuietFlush();
+      return ok;
     }
     // capture mode, the line framer and the rest keep parts of it; the chunk is the caller's to reuse
     const owned = Buffer.from(chunk);
@@ -69,6 +81,7 @@ export class OutputChannel implements OutputSink {
     this.fileOk = true;
     if (this.capture) this.capture.push(owned);
     else this.deliver(owned, false);
+    if (this.holdsPartial()) this.armQuietFlush();
     return this.fileOk;
   }
 
@@ -85,8 +98,56 @@ export class OutputChannel implements OutputSink {
 
   /** The pipe closed: held bytes go out. */
   end(): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = null;
     this.capture?.end();
     this.framer?.end();
+    this.file?.flushPartial();
+  }
+
+  private holdsPartial(): boolean {
+    return (this.capture?.holdsPartial ?? false) || (this.framer?.holdsPartial ?? false) || (this.file?.holdsPartial ?? false);
+  }
+
+  // A line without its newline is handed on only once the pipe has been quiet for the delay AND
+  // nothing is left unread in it: after the event loop stalls, expired timers run before pending
+  // reads, and a timer alone would cut a line whose rest is already in the pipe.
+  private armQuietFlush(): void {
+    this.lastHeldAt = performance.now();
+    this.quietTimer ??= setTimeout(this.quietCheck, PARTIAL_FLUSH_DELAY_MS).unref();
+  }
+
+  private checkQuiet(): void {
+    this.quietTimer = null;
+    if (!this.holdsPartial()) return;
+    const quietFor = performance.now() - this.lastHeldAt;
+    if (quietFor < PARTIAL_FLUSH_DELAY_MS) {
+      this.quietTimer = setTimeout(this.quietCheck, PARTIAL_FLUSH_DELAY_MS - quietFor).unref();
+      return;
+    }
+    const unread = this.options.pipeBacklog?.() ?? null;
+    if (unread === null) {
+      // cannot ask the pipe: let one poll phase read what waits, then decide
+      const heldAt = this.lastHeldAt;
+      this.quietTimer = setTimeout(() => {
+        this.quietTimer = null;
+        if (this.lastHeldAt === heldAt) this.flushPartials();
+        else this.checkQuiet();
+      }, 0).unref();
+      return;
+    }
+    if (unread > 0) {
+      this.quietTimer = setTimeout(this.quietCheck, PARTIAL_FLUSH_DELAY_MS).unref();
+      return;
+    }
+    this.flushPartials();
+  }
+
+  private flushPartials(): void {
+    this.time = Date.now();
+    this.capture?.flushPartial();
+    this.framer?.flushPartial();
+    this.file?.flushPartial();
   }
 
   private deliver(raw: Buffer, captured: boolean): void {
@@ -109,7 +170,6 @@ export class OutputChannel implements OutputSink {
     this.framer ??= new LineFramer({
       stream: this.options.stream,
       maxLineBytes: this.options.lineMaxBytes,
-      flushDelayMs: DEFAULT_FLUSH_DELAY_MS,
       emit: (lines) => {
         this.options.syslog?.send(lines.map((line) => `${this.options.processName} ${line.text}`));
         if (this.options.wantsLines()) this.options.onLines(lines);

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { RotatedCopyCompressor } from './compressor.js';
+import type { LogTarget } from './log-target.js';
 import { shiftBackups } from './rotation.js';
 
 /** Bytes queued for the disk above which write() asks the reader to pause (the child's pipe then fills). */
@@ -54,7 +55,7 @@ export interface ChildLogFileOptions {
  * but never across the byte that makes the file reach maxBytes, so rotation happens at the same
  * chunk boundary as in 4.2.5, which checks the size after every chunk.
  */
-export class ChildLogFile extends EventEmitter {
+export class ChildLogFile extends EventEmitter implements LogTarget {
   private fd: number | null = null;
   /** the fd is the daemon's own stdout/stderr/fd N, used as is and never closed by us */
   private borrowed = false;
@@ -101,6 +102,11 @@ export class ChildLogFile extends EventEmitter {
   get size(): number {
     return this.currentSize;
   }
+
+  /** a file of its own: nobody else's writes can land inside a line, so nothing is held */
+  readonly holdsPartial = false;
+
+  flushPartial(): void {}
 
   /** bytes accepted but not yet on disk */
   get pending(): number {

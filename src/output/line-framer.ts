@@ -12,7 +12,8 @@ export interface OutputLine {
   time: number;
   /**
    * 'split': the line was longer than the cap and continues in the next line;
-   * 'partial': no newline came within the flush delay, or the stream ended; later bytes start a new line.
+   * 'partial': no newline came while the pipe stayed quiet for the flush delay, or the stream ended;
+   * later bytes start a new line.
    */
   cut?: 'split' | 'partial';
 }
@@ -21,8 +22,6 @@ export interface LineFramerOptions {
   stream: OutputStream;
   /** a line longer than this is cut into pieces of this many bytes */
   maxLineBytes: number;
-  /** how long an unfinished line is held waiting for its newline */
-  flushDelayMs: number;
   /** receives the lines of each chunk as one batch */
   emit: (lines: OutputLine[]) => void;
 }
@@ -44,13 +43,15 @@ export function characterBoundary(bytes: Buffer, limit: number): number {
   const length = lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
   return start + length > limit ? start : limit;
 }
-export const DEFAULT_FLUSH_DELAY_MS = 200;
-
+/**
+ * Whole lines out of a stream of chunks. An unfinished line is held until its newline comes, or
+ * until the owner calls flushPartial() (the channel does once the pipe has been quiet for a while
+ * with nothing left unread in it), or end().
+ */
 export class LineFramer {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private heldSince = 0;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LineFramerOptions) {}
 
@@ -64,12 +65,15 @@ export class LineFramer {
     }
     if (start < chunk.length) this.hold(chunk.subarray(start), time, lines);
     if (lines.length > 0) this.options.emit(lines);
-    this.armFlush();
+  }
+
+  /** bytes of an unfinished line are held */
+  get holdsPartial(): boolean {
+    return this.heldBytes > 0;
   }
 
   /** The stream ended: an unfinished line goes out as it is. */
   end(): void {
-    clearTimeout(this.timer);
     this.flushPartial();
   }
 
@@ -102,14 +106,8 @@ export class LineFramer {
     this.heldBytes = 0;
   }
 
-  private armFlush(): void {
-    clearTimeout(this.timer);
-    if (this.heldBytes === 0) return;
-    this.timer = setTimeout(() => this.flushPartial(), this.options.flushDelayMs);
-    this.timer.unref();
-  }
-
-  private flushPartial(): void {
+  /** The unfinished line goes out as it is, marked 'partial'; later bytes start a new line. */
+  flushPartial(): void {
     if (this.heldBytes === 0) return;
     const lines: OutputLine[] = [];
     this.release(lines, 'partial');

@@ -4,6 +4,9 @@ import type { ProcessConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { OutputChannel } from './channel.js';
 import { ChildLogFile, type LogReportLevel } from './child-log-file.js';
+import { daemonOutputFor } from './daemon-stdio.js';
+import { DescriptorLog } from './descriptor-log.js';
+import type { LogTarget } from './log-target.js';
 import type { OutputLine, OutputStream } from './line-framer.js';
 import { emptyOutputCounts, type OutputCounts, type OutputCountsView } from './output-counts.js';
 import { readOutputSettings, type OutputSettings } from './output-settings.js';
@@ -36,8 +39,8 @@ export interface ProcessOutputOptions {
 }
 
 export class ProcessOutput {
-  private stdoutFile: ChildLogFile | null = null;
-  private stderrFile: ChildLogFile | null = null;
+  private stdoutFile: LogTarget | null = null;
+  private stderrFile: LogTarget | null = null;
   private readonly settings: OutputSettings;
   /** over every run of the child; each run's channels add to it */
   private readonly written: OutputCounts = emptyOutputCounts();
@@ -62,8 +65,11 @@ export class ProcessOutput {
     return this.written;
   }
 
-  /** The channel one pipe of the child with `pid` feeds; capture and line state start afresh per run. */
-  channel(stream: OutputStream, pid: number): OutputChannel {
+  /**
+   * The channel one pipe of the child with `pid` feeds; capture and line state start afresh per run.
+   * `pipeBacklog` tells how many bytes wait unread in that pipe (null where it cannot be asked).
+   */
+  channel(stream: OutputStream, pid: number, pipeBacklog: (() => number | null) | null = null): OutputChannel {
     const { config } = this.options;
     const stdout = stream === 'stdout';
     const timestamps = (stdout ? this.settings.stdout : this.settings.stderr).timestamps;
@@ -81,11 +87,12 @@ export class ProcessOutput {
       wantsLines: this.options.wantsLines,
       onLines: this.options.onLines,
       onCommunication: (data) => this.options.onCommunication({ stream, data, pid, time: Date.now() }),
+      pipeBacklog: pipeBacklog ?? undefined,
     });
   }
 
   /** Where a child's fd 2 bytes go: the stdout log when redirected. */
-  fileFor(stream: OutputStream): ChildLogFile | null {
+  fileFor(stream: OutputStream): LogTarget | null {
     if (stream === 'stdout' || this.options.config.redirect_stderr) return this.stdoutFile;
     return this.stderrFile;
   }
@@ -108,10 +115,14 @@ export class ProcessOutput {
     await Promise.all(files.map((file) => file?.close()));
   }
 
-  private openFile(path: string, maxBytes: number, backups: number, compress: boolean): ChildLogFile {
+  private openFile(path: string, maxBytes: number, backups: number, compress: boolean): LogTarget {
     const logger = this.options.logger;
     const name = this.options.config.name;
     const report = (level: LogReportLevel, message: string): void => logger[level](`${name}: ${message}`);
-    return new ChildLogFile(path, { maxBytes, backups, compress, report });
+    // the daemon's own stdout or stderr: written through its one writer, never opened a second time
+    const shared = daemonOutputFor(path);
+    if (shared === null) return new ChildLogFile(path, { maxBytes, backups, compress, report });
+    if (maxBytes > 0) report('info', `${path} is ${shared.label}: it is written as is, without rotation (maxbytes does not apply)`);
+    return new DescriptorLog(path, shared);
   }
 }

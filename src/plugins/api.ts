@@ -105,6 +105,23 @@ export interface ProcessControl {
   signal(namespec: string, signal: string | number): Promise<void>;
 }
 
+export type OutputStreamName = 'stdout' | 'stderr';
+
+/**
+ * supervisord's own stdout and stderr, shared in order with its main log and the child logs aimed
+ * there. As a listener, where stdout is the protocol, both are the listener's stderr.
+ */
+export interface DaemonOutput {
+  /**
+   * Appends `text` (whole lines, each ending in a newline) after everything written there before;
+   * it is written whole, never cut by another writer. Never waits for a slow reader: what waits
+   * is bounded in memory, then on disk, and counted by the daemon past that.
+   */
+  write(stream: OutputStreamName, text: string): void;
+  /** the stream is a terminal (for colour) */
+  isTerminal(stream: OutputStreamName): boolean;
+}
+
 export interface PluginContext<Options> {
   /** the instance name: NAME of [plugin:NAME] or of [eventlistener:NAME] */
   name: string;
@@ -112,6 +129,8 @@ export interface PluginContext<Options> {
   transport: 'in-process' | 'listener';
   options: Options;
   log: PluginLogger;
+  /** supervisord's stdout and stderr, for plugins that print (stdout-prefix) */
+  output: DaemonOutput;
   processes: ProcessReader;
   control: ProcessControl;
 }

@@ -2,6 +2,7 @@
 // as under [plugin:x]: events come from supervisord's protocol on stdin, processes and control go
 // through XML-RPC at SUPERVISOR_SERVER_URL, and each event is answered OK once handled.
 import type { Readable, Writable } from 'node:stream';
+import tty from 'node:tty';
 import { RpcClient } from '../ctl/rpc-client.js';
 import { listen } from '../sdk/listener.js';
 import type { PluginContext, PluginDefinition, PluginLogger, ProcessSnapshot } from './api.js';
@@ -21,7 +22,7 @@ export interface ListenerRunOptions {
   env?: NodeJS.ProcessEnv;
   input?: Readable;
   output?: Writable;
-  /** where the plugin's log lines go; default stderr */
+  /** where the plugin's log lines and its output (context.output) go; default stderr */
   logTo?: Writable;
 }
 
@@ -54,7 +55,9 @@ export async function runPluginAsListener(definition: PluginDefinition, options:
     error: (m) => logTo.write(`plugin ${name}: ERROR ${m}\n`),
   };
   const rpc = env.SUPERVISOR_SERVER_URL ? new RpcClient(env.SUPERVISOR_SERVER_URL, { username: env.SUPERVISOR_USERNAME ?? null, password: env.SUPERVISOR_PASSWORD ?? null }) : null;
-  const context: PluginContext<typeof pluginOptions> = { name, transport: 'listener', options: pluginOptions, log, ...rpcAccess(rpc) };
+  // stdout is the protocol: what the plugin prints goes to stderr, in order with its log lines
+  const output = { write: (_stream: string, text: string) => void logTo.write(text), isTerminal: () => logTo === process.stderr && tty.isatty(2) };
+  const context: PluginContext<typeof pluginOptions> = { name, transport: 'listener', options: pluginOptions, log, output, ...rpcAccess(rpc) };
   const handlers = await timeBoxed(() => definition.setup(context), host.call_timeout * 1000);
   const decoder = new ListenerEventDecoder();
   const programs = host.programs && host.programs.length > 0 ? host.programs : null;

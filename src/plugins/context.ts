@@ -4,7 +4,9 @@ import { describeExit } from '../process/exit-record.js';
 import { ProcessState } from '../process/states.js';
 import type { Subprocess } from '../process/subprocess.js';
 import type { Supervisor } from '../process/supervisor.js';
-import type { PluginContext, PluginLogger, ProcessSnapshot } from './api.js';
+import tty from 'node:tty';
+import { daemonOutput } from '../output/daemon-stdio.js';
+import type { DaemonOutput, PluginContext, PluginLogger, ProcessSnapshot } from './api.js';
 
 const RUNNING_STATES = new Set([ProcessState.STARTING, ProcessState.RUNNING, ProcessState.BACKOFF]);
 
@@ -15,6 +17,7 @@ export function makeContext<O>(name: string, options: O, log: PluginLogger, supe
     transport: 'in-process',
     options,
     log,
+    output: inProcessOutput,
     processes: {
       list: async () => supervisor.processes().map(snapshot),
       get: async (namespec) => {
@@ -38,6 +41,14 @@ export function makeContext<O>(name: string, options: O, log: PluginLogger, supe
     },
   };
 }
+
+const fdOf = (stream: 'stdout' | 'stderr'): 1 | 2 => (stream === 'stdout' ? 1 : 2);
+
+/** Through the daemon's own writers, with its main log and the child logs written there. */
+const inProcessOutput: DaemonOutput = {
+  write: (stream, text) => void daemonOutput(fdOf(stream)).write(text),
+  isTerminal: (stream) => tty.isatty(fdOf(stream)),
+};
 
 function snapshot(proc: Subprocess): ProcessSnapshot {
   const info = proc.getInfo();

@@ -76,12 +76,14 @@ test('CaptureSplitter follows 4.2.5: tokens split across chunks, the approximate
   assert.deepEqual(logged, ['N:abc', 'C:0123456789', 'N:tail that is long enough to go', 'N:x']);
 });
 
-test('LineFramer: a partial line goes out after the flush delay, marked; the rest starts a new line', async () => {
+test('LineFramer: a partial line goes out when flushed, marked; the rest starts a new line', () => {
   const batches: OutputLine[][] = [];
-  const framer = new LineFramer({ stream: 'stderr', maxLineBytes: 1000, flushDelayMs: 20, emit: (lines) => batches.push(lines) });
+  const framer = new LineFramer({ stream: 'stderr', maxLineBytes: 1000, emit: (lines) => batches.push(lines) });
   framer.push(Buffer.from('one\ntw'), 1);
   assert.deepEqual(batches, [[{ stream: 'stderr', text: 'one', time: 1 }]]);
-  await waitFor(() => batches.length === 2, 2000, 'the partial flush');
+  assert.equal(framer.holdsPartial, true);
+  framer.flushPartial();
+  assert.equal(framer.holdsPartial, false);
   assert.deepEqual(batches[1], [{ stream: 'stderr', text: 'tw', time: 1, cut: 'partial' }]);
   framer.push(Buffer.from('o\n'), 2);
   assert.deepEqual(batches[2], [{ stream: 'stderr', text: 'o', time: 2 }]);

@@ -97,7 +97,7 @@ test('stdout_logfile=/dev/stdout with maxbytes=50MB carries 60 MB intact and say
     await daemon.stop();
   }
   assert.deepEqual({ sha256: hash.digest('hex'), bytes }, await expected);
-  const notices = daemon.mainLog().match(/\/dev\/stdout is not a regular file: it is written as is, without rotation/g) ?? [];
+  const notices = daemon.mainLog().match(/\/dev\/stdout is supervisord's stdout: it is written as is, without rotation/g) ?? [];
   assert.equal(notices.length, 1, daemon.mainLog());
 });
 

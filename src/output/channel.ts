@@ -50,6 +50,9 @@ export class OutputChannel implements OutputSink {
   private time = 0;
   private fileOk = true;
   private quietTimer: NodeJS.Timeout | null = null;
+  /** the last write said the file is behind: the pipe is not read until 'drain', so it is not quiet */
+  private blocked = false;
+  private readonly drainListeners = new Map<() => void, () => void>();
   /** performance.now() of the last chunk that left something held */
   private lastHeldAt = 0;
   private readonly quietCheck = (): void => this.checkQuiet();
@@ -71,9 +74,9 @@ export class OutputChannel implements OutputSink {
     countChunk(this.options.counts, chunk);
     if (this.plain && !this.options.wantsLines() && !this.options.logger.isEnabled(LEVELS.DEBG)) {
       if (this.file === null) return true;
-      const ok = this.file.write(chunk);
+      this.blocked = !this.file.write(chunk);
       if (this.file.holdsPartial) this.armQuietFlush();
-      return ok;
+      return !this.blocked;
     }
     // capture mode, the line framer and the rest keep parts of it; the chunk is the caller's to reuse
     const owned = Buffer.from(chunk);
@@ -82,17 +85,25 @@ export class OutputChannel implements OutputSink {
     if (this.capture) this.capture.push(owned);
     else this.deliver(owned, false);
     if (this.holdsPartial()) this.armQuietFlush();
+    this.blocked = !this.fileOk;
     return this.fileOk;
   }
 
   once(event: 'drain', listener: () => void): this {
-    if (this.file) this.file.once(event, listener);
-    else queueMicrotask(listener);
+    const unblocked = (): void => {
+      this.blocked = false;
+      listener();
+    };
+    this.drainListeners.set(listener, unblocked);
+    if (this.file) this.file.once(event, unblocked);
+    else queueMicrotask(unblocked);
     return this;
   }
 
   off(event: 'drain', listener: () => void): this {
-    this.file?.off(event, listener);
+    const unblocked = this.drainListeners.get(listener);
+    this.drainListeners.delete(listener);
+    if (unblocked) this.file?.off(event, unblocked);
     return this;
   }
 
@@ -121,6 +132,10 @@ export class OutputChannel implements OutputSink {
     this.quietTimer = null;
     if (!this.holdsPartial()) return;
     const quietFor = performance.now() - this.lastHeldAt;
+    if (this.blocked) {
+      this.quietTimer = setTimeout(this.quietCheck, PARTIAL_FLUSH_DELAY_MS).unref();
+      return;
+    }
     if (quietFor < PARTIAL_FLUSH_DELAY_MS) {
       this.quietTimer = setTimeout(this.quietCheck, PARTIAL_FLUSH_DELAY_MS - quietFor).unref();
       return;

@@ -2,6 +2,7 @@
 // scrape's snapshot. Values are produced in collect(), at scrape time, never on the hot paths.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { expandSubscription } from '../events/bus.js';
+import { daemonOutputStats } from '../output/daemon-stdio.js';
 import { ProcessState, processStateName } from '../process/states.js';
 import { EXIT_KINDS } from './process-tally.js';
 import type { Snapshot } from './snapshot.js';
@@ -124,5 +125,19 @@ export function registerFamilies(registry: Registry, snapshot: () => Snapshot): 
   });
   gauge(registry, 'supervisor_plugin_queued_events', 'Events waiting in the plugin queue.', ['plugin'], function* () {
     for (const p of plugins()) yield [p.labels, p.queued];
+  });
+
+  // supervisord's own stdout and stderr (one writer each, or one for both when they are the same file)
+  counter(registry, 'supervisor_daemon_output_written_bytes_total', "Bytes written to supervisord's own stdout or stderr (main log, /dev/stdout child logs, stdout-prefix).", ['stream'], function* () {
+    for (const { stream, stats } of daemonOutputStats()) yield [{ stream }, stats.written];
+  });
+  counter(registry, 'supervisor_daemon_output_spooled_bytes_total', 'Bytes that waited in the spool file because the reader was slower than the writers.', ['stream'], function* () {
+    for (const { stream, stats } of daemonOutputStats()) yield [{ stream }, stats.spooled];
+  });
+  counter(registry, 'supervisor_daemon_output_dropped_bytes_total', 'Bytes dropped: the spool was full, the descriptor failed, or its reader went away.', ['stream'], function* () {
+    for (const { stream, stats } of daemonOutputStats()) yield [{ stream }, stats.dropped];
+  });
+  gauge(registry, 'supervisor_daemon_output_backlog_bytes', 'Bytes waiting to be written, in memory and in the spool.', ['stream'], function* () {
+    for (const { stream, stats } of daemonOutputStats()) yield [{ stream }, stats.backlog];
   });
 }

@@ -2,7 +2,7 @@
 // process's, so the writers are too: they live across reloads, and everything the daemon writes
 // there (the main log, child logs aimed at them, plugins) goes through them.
 import fs from 'node:fs';
-import { OrderedWriter, type OrderedWriterLimits, type WriterReport } from './ordered-writer.js';
+import { OrderedWriter, type OrderedWriterLimits, type OrderedWriterStats, type WriterReport } from './ordered-writer.js';
 
 const NAMES: Record<1 | 2, string> = { 1: "supervisord's stdout", 2: "supervisord's stderr" };
 
@@ -69,6 +69,13 @@ function isTerminal(stat: fs.Stats): boolean {
 /** Per run: where spool files go (childlogdir), how large they may grow, and who hears of trouble. */
 export function configureDaemonOutput(options: { spoolDir: string; limits?: Partial<OrderedWriterLimits>; report: WriterReport }): void {
   for (const fd of [1, 2] as const) daemonOutput(fd).configure(options);
+}
+
+/** Each writer's counts, once: a writer shared by both descriptors (`2>&1`) is reported as stdout. */
+export function daemonOutputStats(): { stream: 'stdout' | 'stderr'; stats: OrderedWriterStats }[] {
+  const out = daemonOutput(1);
+  const err = daemonOutput(2);
+  return err === out ? [{ stream: 'stdout', stats: out.stats }] : [{ stream: 'stdout', stats: out.stats }, { stream: 'stderr', stats: err.stats }];
 }
 
 /** At exit: everything accepted is written, while the readers keep reading (see OrderedWriter.drain). */

@@ -66,10 +66,10 @@ export class DescriptorLog extends EventEmitter {
   /** a stream cannot be emptied (4.2.5 would unlink /dev/stdout) */
   async clear(): Promise<void> {}
 
+  /** What is held goes to the writer; its backlog is written at the daemon's exit (drainDaemonOutput), not waited for here. */
   async close(): Promise<void> {
     this.flushPartial();
     this.writer.off('drain', this.onDrain);
     this.waiting = false;
-    await this.writer.idle();
   }
 }

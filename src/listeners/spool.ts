@@ -41,7 +41,7 @@ export function removeStaleSpools(dir: string, identifier: string, warn: (messag
   try {
     names = fs.readdirSync(dir);
   } catch {
-    return; // the AUTO log cleanup already warned about an unreadable childlogdir
+    return; // the AUTO log cleanup warns about an unreadable childlogdir
   }
   for (const name of names) {
     const at = name.lastIndexOf(suffix);

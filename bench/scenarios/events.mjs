@@ -1,8 +1,9 @@
 // Scenario 3: PROCESS_LOG events. A writer's lines go to an [eventlistener:x] pool of Python
 // childutils listeners (1 and 4 processes) that answer OK at once, under a firehose and under a
 // paced writer; lines delivered per second and lines lost. 4.2.5 with its default buffer
-// (buffer_size=10, drop the oldest), ours with buffer_overflow=spool (never drop; 4.2.5 ignores
-// the key). Then the same streams to an in-process no-op plugin (ours only: 4.2.5 has no plugins).
+// (buffer_size=10, drop the oldest), ours with its default buffer_overflow=spool (never drop, up to
+// 256 MiB; spelled out in the config, which 4.2.5 ignores). Then the same streams to an in-process
+// no-op plugin (ours only: 4.2.5 has no plugins).
 import fs from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR, cpuMs, makeTempDir, scaled, sleep, startDaemon, totalSize, waitRunning, wallMs, writeConfig, writerCommand } from '../lib.mjs';
@@ -112,7 +113,7 @@ export default {
     `\`stdout_events_enabled=true\` and a log file. One \`[eventlistener:l]\` pool, \`events=PROCESS_LOG\`, ` +
     `\`numprocs\` 1 or 4, of \`bench/helpers/log-listener.py\` (Python, \`supervisor.childutils\` from the 4.2.5 package): ` +
     `it answers OK at once, then counts the newlines of the event's data and overwrites its count file. The ` +
-    `config carries \`buffer_overflow=spool\` (our never-drop setting; 4.2.5 ignores the key and keeps its default ` +
+    `config carries \`buffer_overflow=spool\` (our default, never drop; 4.2.5 ignores the key and keeps its default ` +
     `\`buffer_size=10\` drop-oldest buffer). The writer is started over RPC once the listeners are RUNNING; the run ends ` +
     `when every line has been counted, or when nothing new arrived for ${STALL_MS / 1000} s after the writer's last byte ` +
     `reached the log (then the rest is lost), or after ${TIMEOUT_MS / 1000} s. Lines/s delivered = lines counted / (time of the ` +

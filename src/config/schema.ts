@@ -159,10 +159,10 @@ const EVENTLISTENER: KeySpec[] = [
     k.key === 'priority' ? { ...k, default: -1 } : k.key === 'redirect_stderr' ? { ...k, doc: 'must stay false for an event listener' } : k,
   ),
   { key: 'events', type: 'events', default: '', required: true, expansion: 'env_here', doc: 'event type names to subscribe to, comma separated' },
-  { key: 'buffer_size', type: 'integer', default: 10, expansion: 'env_here', doc: 'event queue size of the pool (at least 1)' },
+  { key: 'buffer_size', type: 'integer', default: 10, expansion: 'env_here', doc: 'events the pool holds in memory (at least 1); past it, see buffer_overflow' },
   { key: 'result_handler', type: 'import_spec', default: 'supervisor.dispatchers:default_handler', expansion: 'env_here', doc: 'module:callable handling listener results' },
-  { key: 'buffer_overflow', type: 'string', default: 'drop', expansion: 'none', doc: 'beyond 4.2.5: drop (the oldest event past buffer_size) or spool (to disk, never dropped)' },
-  { key: 'buffer_spool_maxbytes', type: 'byte_size', default: '0', expansion: 'none', doc: 'beyond 4.2.5: cap of the spool file; 0 = bounded by the disk' },
+  { key: 'buffer_overflow', type: 'string', default: 'spool', expansion: 'none', doc: 'beyond 4.2.5: spool (events past buffer_size wait in a file in childlogdir) or drop (4.2.5: the oldest is discarded)' },
+  { key: 'buffer_spool_maxbytes', type: 'byte_size', default: '256MB', expansion: 'none', doc: 'beyond 4.2.5: cap of the spool file; past it events are dropped and counted; 0 = bounded only by the disk' },
   { key: 'busy_timeout', type: 'integer', default: 0, expansion: 'none', doc: 'beyond 4.2.5: seconds a listener may take to answer before it is restarted; 0 = no limit' },
 ];
 

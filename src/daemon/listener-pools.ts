@@ -1,13 +1,13 @@
 // Gives every [eventlistener:x] group its ListenerPool: the pool subscribes to the bus, reads the
 // listeners' stdout as protocol, writes events to their stdin, and is told when a listener
-// spawns, becomes RUNNING or dies. A listener that breaks the protocol is restarted.
-import path from 'node:path';
+// spawns, becomes RUNNING or dies. A listener that breaks the protocol is restarted. Past its
+// buffer a pool spools to childlogdir unless set to drop (docs/decisions/0004).
 import type { EventTypeName } from '../config/events.js';
 import type { EventBus, EventSerials } from '../events/bus.js';
 import type { Logger } from '../logging/logger.js';
 import { ListenerPool, type PoolListener } from '../listeners/pool.js';
 import { readPoolSettings } from '../listeners/pool-settings.js';
-import { EventSpool } from '../listeners/spool.js';
+import { EventSpool, removeStaleSpools, spoolPath } from '../listeners/spool.js';
 import type { ProcessGroup } from '../process/group.js';
 import { ProcessState, SupervisorState } from '../process/states.js';
 import type { StateChange, Subprocess } from '../process/subprocess.js';
@@ -23,16 +23,16 @@ export interface ListenerPools {
 }
 
 export function attachListenerPools(supervisor: Supervisor, bus: EventBus, serials: EventSerials, logger: Logger): ListenerPools {
-  const { identifier, childlogdir } = supervisor.config.supervisord;
+  const { identifier, childlogdir, nocleanup } = supervisor.config.supervisord;
   const pools = new Map<string, { pool: ListenerPool; unsubscribe: () => void }>();
+  // before any pool of this run exists; the last run's pools removed their own spools on close
+  if (!nocleanup) removeStaleSpools(childlogdir, identifier, (m) => logger.warn(m));
 
   const onGroupAdded = (group: ProcessGroup): void => {
     if (group.config.type !== 'eventlistener') return;
     const settings = readPoolSettings(group.config);
-    const spool =
-      settings.overflow === 'spool'
-        ? new EventSpool(path.join(childlogdir, `${group.name}-events---${identifier}.spool`), settings.spoolMaxBytes)
-        : undefined;
+    // the file itself is created only when the buffer first overflows
+    const spool = settings.overflow === 'spool' ? new EventSpool(spoolPath(childlogdir, group.name, identifier), settings.spoolMaxBytes) : undefined;
     const listeners = new Map<PoolListener, Subprocess>();
     const pool = new ListenerPool({
       name: group.name,

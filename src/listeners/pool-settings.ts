@@ -2,6 +2,7 @@
 import { byteSize, integer } from '../config/datatypes.js';
 import { PyValueError } from '../config/python.js';
 import type { GroupConfig } from '../config/types.js';
+import { DEFAULT_SPOOL_MAX_BYTES } from './spool.js';
 
 export const POOL_KEYS = {
   overflow: 'buffer_overflow',
@@ -10,9 +11,12 @@ export const POOL_KEYS = {
 } as const;
 
 export interface PoolSettings {
-  /** 'drop' (4.2.5): the oldest event is discarded past buffer_size; 'spool': never dropped, spooled to disk */
+  /**
+   * 'spool' (the default, beyond 4.2.5): past buffer_size events wait on disk, dropped only past
+   * spoolMaxBytes; 'drop' (4.2.5's only behaviour): the oldest event is discarded past buffer_size
+   */
   overflow: 'drop' | 'spool';
-  /** cap of the spool file in bytes; 0 = bounded by the disk */
+  /** cap of the spool file in bytes (default DEFAULT_SPOOL_MAX_BYTES); 0 = bounded by the disk */
   spoolMaxBytes: number;
   /** seconds a listener may stay BUSY before it is restarted and its event re-sent; 0 = forever (4.2.5) */
   busyTimeout: number;
@@ -32,12 +36,16 @@ export function readPoolSettings(group: GroupConfig): PoolSettings {
     }
   };
   return {
-    overflow: read(POOL_KEYS.overflow, 'drop' as const, (v) => {
+    overflow: read(POOL_KEYS.overflow, 'spool' as const, (v) => {
       const lower = v.toLowerCase();
       if (lower !== 'drop' && lower !== 'spool') throw new Error(`expected drop or spool, got '${v}'`);
       return lower;
     }),
-    spoolMaxBytes: read(POOL_KEYS.spoolMaxBytes, 0, byteSize),
+    spoolMaxBytes: read(POOL_KEYS.spoolMaxBytes, DEFAULT_SPOOL_MAX_BYTES, (v) => {
+      const n = byteSize(v);
+      if (n < 0) throw new Error(`must be 0 (bounded by the disk) or more bytes, got ${v}`);
+      return n;
+    }),
     busyTimeout: read(POOL_KEYS.busyTimeout, 0, (v) => {
       const n = integer(v);
       if (n < 0) throw new Error(`must be 0 or more seconds, got ${v}`);

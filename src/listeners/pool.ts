@@ -27,7 +27,7 @@ const OK = Buffer.from('OK');
 export interface PoolOptions {
   name: string;
   events: readonly EventTypeName[];
-  /** events held while no listener is free; past it the oldest is dropped (counted, logged) */
+  /** events held in memory while no listener is free; past it, `overflow` decides */
   bufferSize: number;
   identifier: string;
   serials: EventSerials;
@@ -38,7 +38,8 @@ export interface PoolOptions {
   /**
    * 'drop' (4.2.5): past bufferSize the oldest event is discarded. 'spool': past bufferSize
    * events go to `spool` on disk in order and come back as the buffer drains; only a full
-   * spool (its byte cap or the disk) drops, and every such drop is counted.
+   * spool (its byte cap or the disk) drops, and every such drop is counted. The config's
+   * default is 'spool' (pool-settings.ts); a pool built without a spool drops.
    */
   overflow?: 'drop' | 'spool';
   spool?: EventSpool;
@@ -107,15 +108,20 @@ export class ListenerPool {
     return this.protocol(listener).state;
   }
 
-  /** A bus delivery: buffer it (dropping the oldest when full) and try to dispatch. */
+  /** A bus delivery: buffer it (spooling or dropping the oldest when full) and try to dispatch. */
   accept(event: SupervisorEvent): void {
     const serial = this.options.serials.serialOf(event);
     const item: Buffered = { event, serial, poolserial: this.nextPoolserial };
     this.nextPoolserial = this.nextPoolserial >= Number.MAX_SAFE_INTEGER ? 0 : this.nextPoolserial + 1;
     this.counters.accepted++;
-    if (this.options.overflow === 'spool' && this.options.spool) this.acceptSpooling(item, this.options.spool);
+    const spool = this.spooling();
+    if (spool) this.acceptSpooling(item, spool);
     else this.acceptDropping(item);
     this.dispatch();
+  }
+
+  private spooling(): EventSpool | undefined {
+    return this.options.overflow === 'spool' ? this.options.spool : undefined;
   }
 
   private acceptDropping(item: Buffered): void {
@@ -289,9 +295,11 @@ export class ListenerPool {
 
   /** One line per burst with its totals, so the loss can be counted from the log alone. */
   private endBurst(): void {
-    this.options.logger.error(
-      `pool ${this.name} discarded ${this.burstDrops} events (${this.burstDroppedLines} output lines) while its buffer was full (buffer_size=${this.options.bufferSize})`,
-    );
+    const spool = this.spooling();
+    const why = spool
+      ? `its spool could not take them (buffer_spool_maxbytes=${spool.maxBytes})`
+      : `its buffer was full (buffer_size=${this.options.bufferSize})`;
+    this.options.logger.error(`pool ${this.name} discarded ${this.burstDrops} events (${this.burstDroppedLines} output lines) while ${why}`);
     this.burstDrops = 0;
     this.burstDroppedLines = 0;
   }

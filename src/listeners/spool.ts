@@ -1,7 +1,9 @@
 // Overflow of a never-drop pool: events past buffer_size are appended to a file in order and read
 // back as the buffer drains, so a slow listener costs disk, never an event, and never stalls a
 // child's output. Records are length-prefixed JSON; the file is emptied whenever it drains.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { SupervisorEvent } from '../events/types.js';
 
 export interface SpooledItem {
@@ -16,6 +18,42 @@ export class SpoolFullError extends Error {
 
 const LENGTH_BYTES = 4;
 
+/**
+ * buffer_spool_maxbytes when unset (docs/decisions/0004): a firehose of a million 100-byte lines
+ * (about 100 MiB spooled) fits with room to spare, yet a listener that stays down cannot fill the
+ * disk, or RAM where childlogdir is a tmpfs (/tmp, the default childlogdir, often is).
+ */
+export const DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * `<dir>/<pool>-events---<identifier>-<random>.spool`: the random part keeps two daemons that
+ * share a childlogdir and an identifier (/tmp and "supervisor" by default) out of each other's
+ * spool, as 4.2.5's mkstemp names keep their AUTO logs apart.
+ */
+export function spoolPath(dir: string, poolName: string, identifier: string): string {
+  return path.join(dir, `${poolName}-events---${identifier}-${crypto.randomBytes(6).toString('hex')}.spool`);
+}
+
+/** Spools a crashed run left behind (a clean close removes its own), as AUTO logs are cleared at startup. */
+export function removeStaleSpools(dir: string, identifier: string, warn: (message: string) => void): void {
+  const suffix = `---${identifier}-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // the AUTO log cleanup warns about an unreadable childlogdir
+  }
+  for (const name of names) {
+    const at = name.lastIndexOf(suffix);
+    if (at < 0 || !name.slice(0, at).endsWith('-events') || !/^[0-9a-f]{12}\.spool$/.test(name.slice(at + suffix.length))) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+    } catch {
+      warn(`Failed to clean up '${path.join(dir, name)}'`);
+    }
+  }
+}
+
 export class EventSpool {
   private fd: number | null = null;
   private writeOffset = 0;
@@ -25,7 +63,7 @@ export class EventSpool {
   /** maxBytes 0 = bounded only by the disk */
   constructor(
     readonly path: string,
-    private readonly maxBytes = 0,
+    readonly maxBytes = 0,
   ) {}
 
   get length(): number {
@@ -75,7 +113,8 @@ export class EventSpool {
   }
 
   private open(): number {
-    if (this.fd === null) this.fd = fs.openSync(this.path, 'w+', 0o600);
+    // never into a file that is already there: it belongs to someone else
+    if (this.fd === null) this.fd = fs.openSync(this.path, 'wx+', 0o600);
     return this.fd;
   }
 

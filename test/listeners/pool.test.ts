@@ -123,7 +123,7 @@ test('numprocs=4: every event delivered exactly once across the listeners', () =
   assert.equal(pool.stats.delivered, 200);
 });
 
-test('overflow drops the oldest, counts every drop, logs once per burst and sums it up after', () => {
+test('overflow without a spool (buffer_overflow=drop, 4.2.5) drops the oldest, counts every drop, logs once per burst and sums it up after', () => {
   const { pool, listeners, logger } = setup(3);
   for (let i = 0; i < 8; i++) pool.accept(tick(i));
   assert.equal(pool.stats.dropped, 5);
@@ -221,7 +221,7 @@ test('spool overflow: 10,000 events through a buffer of 10 to a slow listener, a
   spool.close();
 });
 
-test('a spool over its byte cap drops, and every drop is counted', async () => {
+test('a spool over its byte cap drops the newest (the spooled ones are kept, in order), counts every drop, logs once per burst', async () => {
   const { EventSpool } = await import('../../src/listeners/spool.js');
   const fs = await import('node:fs');
   const os = await import('node:os');
@@ -231,9 +231,24 @@ test('a spool over its byte cap drops, and every drop is counted', async () => {
   const logger = new MemoryLogger();
   const pool = new ListenerPool({ name: 'p', events: ['TICK'], bufferSize: 2, identifier: 's', serials: new EventSerials(), logger, overflow: 'spool', spool });
   for (let i = 0; i < 100; i++) pool.accept(tick(i));
-  const { dropped, buffered, spooled } = pool.stats;
-  assert.ok(dropped > 0);
-  assert.equal(dropped + buffered + spooled, 100);
-  assert.equal(logger.lines.filter((line) => line.includes('cannot spool')).length, 1, 'logged once per burst');
-  spool.close();
+  const { dropped, buffered, spooled, spoolBytes } = pool.stats;
+  const kept = buffered + spooled;
+  assert.ok(dropped > 0 && spooled > 0, `dropped ${dropped}, spooled ${spooled}`);
+  assert.equal(dropped + kept, 100);
+  assert.ok(spoolBytes <= 2000, `${spoolBytes} bytes spooled`);
+  assert.deepEqual(
+    logger.lines.filter((line) => line.includes('discard')),
+    [`ERRO pool p cannot spool event ${kept}, discarding it: spool ${spool.path} is full (2000 bytes)`],
+    'the first drop of the burst, logged once',
+  );
+  // the listener drains it all: the first `kept` events arrive in order, then the burst's total
+  const l = new FakeListener('p_0');
+  pool.setListeners([l]);
+  pool.listenerOutput(l, Buffer.from('READY\n'));
+  while (pool.protocolState(l) === 'BUSY') pool.listenerOutput(l, Buffer.from('RESULT 2\nOKREADY\n'));
+  assert.deepEqual(l.received.map((r) => Number(r.split('when:')[1])), Array.from({ length: kept }, (_, i) => i));
+  assert.ok(logger.lines.includes(`ERRO pool p discarded ${dropped} events (0 output lines) while its spool could not take them (buffer_spool_maxbytes=2000)`));
+  assert.equal(pool.stats.dropped, dropped);
+  pool.close();
+  assert.equal(fs.existsSync(spool.path), false, 'closing the pool removes its spool file');
 });

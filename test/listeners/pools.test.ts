@@ -1,6 +1,6 @@
 // Listener pools with real listener processes (Python childutils) under our daemon: redelivery
 // after FAIL, after a SIGKILL while BUSY and after garbage; exactly-once across numprocs=4; a
-// 100,000-line PROCESS_LOG stream with and without the never-drop setting.
+// 100,000-line PROCESS_LOG stream spooled (the default) and with 4.2.5's drop-oldest buffer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -97,9 +97,9 @@ test('numprocs=4: each event is delivered exactly once across the pool', async (
 
 const WRITER = (lines: number) => `${path.join(FIXTURES, 'firehose.py')} ${lines}`;
 
-test('100,000 lines through a PROCESS_LOG listener with buffer_overflow=spool: all arrive, in order, none cut', async (t) => {
+test('100,000 lines through a PROCESS_LOG listener with the default settings (spool): all arrive, in order, none cut', async (t) => {
   const { dir, daemon } = daemonWith(
-    `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG\nbuffer_overflow=spool\nenvironment=RECORD_FILE="{DIR}/rec.jsonl"\n` +
+    `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG\nenvironment=RECORD_FILE="{DIR}/rec.jsonl"\n` +
       `[program:w]\ncommand=${WRITER(100_000)}\nstdout_events_enabled=true\nautorestart=false\nstartsecs=0\nautostart=false\n`,
   );
   t.after(() => daemon.stop());
@@ -116,10 +116,10 @@ test('100,000 lines through a PROCESS_LOG listener with buffer_overflow=spool: a
   assert.doesNotMatch(daemon.mainLog(), /discard/);
 });
 
-test('with 4.2.5\'s buffer (drop), the reported drop count equals the lines missing', async (t) => {
+test('with 4.2.5\'s buffer (buffer_overflow=drop), the reported drop count equals the lines missing', async (t) => {
   const { dir, daemon } = daemonWith(
     // a listener that takes 50 ms per event: the writer's events outrun it whatever their size
-    `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG\nenvironment=RECORD_FILE="{DIR}/rec.jsonl",DELAY="0.05"\n` +
+    `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG\nbuffer_overflow=drop\nenvironment=RECORD_FILE="{DIR}/rec.jsonl",DELAY="0.05"\n` +
       `[program:w]\ncommand=${WRITER(100_000)}\nstdout_events_enabled=true\nautorestart=false\nstartsecs=0\nautostart=false\n`,
   );
   t.after(() => daemon.stop());

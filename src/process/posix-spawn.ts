@@ -18,6 +18,8 @@ import { libc } from '../util/libc.js';
 export interface ChildHandle extends EventEmitter {
   readonly pid?: number | undefined;
   readonly stdin: Writable | null;
+  /** the wait status said WCOREDUMP; only known for a child we reap ourselves (Node's 'exit' does not tell) */
+  readonly coreDumped?: boolean;
 }
 
 /** How to start: the program's path, its argv (argv[0] as given), environment and directory. */
@@ -185,6 +187,7 @@ function reap(wait: ChildWait, pid: number): void {
 /** A program started by posixSpawn: its pid, its stdin, and 'exit' (code, signal) once it is reaped. */
 export class PosixChild extends EventEmitter implements ChildHandle {
   private readonly release: () => void;
+  coreDumped = false;
 
   constructor(
     readonly pid: number,
@@ -196,13 +199,18 @@ export class PosixChild extends EventEmitter implements ChildHandle {
     running.set(pid, this);
   }
 
-  /** The raw wait status: exit code, or the signal that ended it, as ChildProcess reports them. */
+  /** The raw wait status: exit code, or the signal that ended it, as ChildProcess reports them (and whether it dumped core). */
   exited(status: number): void {
     this.release();
     // as ChildProcess does: nobody reads it any more
     this.stdin?.destroy();
     const signal = status & 0x7f;
-    if (signal === 0) this.emit('exit', (status >> 8) & 0xff, null);
-    else this.emit('exit', null, signalNames.get(signal) ?? null);
+    if (signal === 0) {
+      this.emit('exit', (status >> 8) & 0xff, null);
+      return;
+    }
+    // WCOREDUMP, set before 'exit' so that its listeners can tell "(core dumped)" as 4.2.5 does
+    this.coreDumped = (status & 0x80) !== 0;
+    this.emit('exit', null, signalNames.get(signal) ?? null);
   }
 }

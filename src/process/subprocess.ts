@@ -503,7 +503,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       pid,
       exitstatus,
       signal,
-      coreDumped: false,
+      coreDumped: signal !== null && child.coreDumped === true,
       expected: this.config.exitcodes.includes(exitstatus),
       tooQuickly: uptimeMs < this.config.startsecs * 1000,
       stopRequested: this.killing,

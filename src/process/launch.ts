@@ -7,7 +7,7 @@ import process from 'node:process';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { readChunks, type ChunkHandler } from '../output/pipe-to-log.js';
-import { closeEnd, openPipe, readEndStream, stdinStream, widenPipe, type OutputPipe } from './output-pipes.js';
+import { backlogOf, closeEnd, openPipe, readEndStream, stdinStream, widenPipe, type OutputPipe } from './output-pipes.js';
 import { posixSpawn, posixSpawnUnavailable, type ChildHandle } from './posix-spawn.js';
 
 export interface LaunchRequest {
@@ -98,6 +98,8 @@ export interface LaunchedChild {
   stderr: Readable | null;
   /** lets the pipe hold more for a child that writes faster than it is read; null without real pipes */
   widen: { stdout: () => void; stderr: () => void } | null;
+  /** bytes waiting unread in each pipe, null once its stream is closed (and for stderr when redirected); null without real pipes */
+  backlog: { stdout: () => number | null; stderr: () => number | null } | null;
 }
 
 /** The pipes of one child: stderr is null when fd 2 is to be the stdout pipe. */
@@ -135,7 +137,7 @@ export function launch(request: LaunchRequest, output: LaunchOutput): LaunchedCh
     readChunks(stdout, output.stdout);
     const stderr = output.stderr === null ? null : ((child as ChildProcess).stderr as Readable);
     if (stderr !== null) readChunks(stderr, output.stderr as ChunkHandler);
-    return { child, stdout, stderr, widen: null };
+    return { child, stdout, stderr, widen: null, backlog: null };
   }
   // without a pid the spawn failed: nothing holds the write ends, so the streams just end
   const stdout = readEndStream(pipes.stdout, output.stdout);
@@ -146,6 +148,7 @@ export function launch(request: LaunchRequest, output: LaunchOutput): LaunchedCh
     stdout,
     stderr,
     widen: { stdout: () => widenPipe(pipes.stdout.readFd), stderr: () => stderrPipe !== null && widenPipe(stderrPipe.readFd) },
+    backlog: { stdout: backlogOf(stdout, pipes.stdout), stderr: stderr && stderrPipe ? backlogOf(stderr, stderrPipe) : () => null },
   };
 }
 

@@ -16,6 +16,7 @@ import { EventBus, EventSerials } from '../events/bus.js';
 import { runOnce } from '../daemon/run.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { OrphanReaper } from '../daemon/orphan-reaper.js';
+import { closeInheritedOnExec } from '../daemon/inherited-fds.js';
 import { ESSENTIAL_EXIT_STATUS } from '../daemon/essential-programs.js';
 import { HttpServerStartError } from '../rpc/servers.js';
 import { MainLogOpenError } from '../daemon/main-log.js';
@@ -68,6 +69,8 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     };
     let config = load();
 
+    // before anything is spawned (the background copy too): programs get only fds 0, 1 and 2
+    closeInheritedOnExec();
     // Without -n the foreground process only validates; the background copy does the work.
     if (!config.supervisord.nodaemon && !inBackground) await runDetachedCopy();
 

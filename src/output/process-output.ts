@@ -60,7 +60,7 @@ export class ProcessOutput {
     }
   }
 
-  /** Bytes and lines the child wrote per stream (fd 2 counts as stderr even when redirected to the stdout log). */
+  /** Bytes and lines read per pipe: with redirect_stderr fd 2 is the stdout pipe, so its bytes count as stdout (4.2.5 cannot tell them apart either). */
   get counts(): OutputCountsView {
     return this.written;
   }
@@ -91,7 +91,7 @@ export class ProcessOutput {
     });
   }
 
-  /** Where a child's fd 2 bytes go: the stdout log when redirected. */
+  /** The log of a stream: the stdout log for 'stderr' when redirected (where a failed start's message goes). */
   fileFor(stream: OutputStream): LogTarget | null {
     if (stream === 'stdout' || this.options.config.redirect_stderr) return this.stdoutFile;
     return this.stderrFile;

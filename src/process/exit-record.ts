@@ -7,7 +7,7 @@ export interface ExitRecord {
   exitstatus: number;
   /** "SIGTERM" when killed by a signal, else null */
   signal: string | null;
-  /** always false: Node does not report WCOREDUMP (see docs/compatibility.md) */
+  /** the wait status said WCOREDUMP; known for programs we reap (posix_spawn), false for Node's spawn (docs/compatibility.md) */
   coreDumped: boolean;
   /** exitstatus is in the program's exitcodes */
   expected: boolean;

@@ -7,7 +7,7 @@ import process from 'node:process';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { readChunks, type ChunkHandler } from '../output/pipe-to-log.js';
-import { closeEnd, openPipe, readEndStream, stdinStream, widenPipe, type OutputPipe } from './output-pipes.js';
+import { backlogOf, closeEnd, openPipe, readEndStream, stdinStream, widenPipe, type OutputPipe } from './output-pipes.js';
 import { posixSpawn, posixSpawnUnavailable, type ChildHandle } from './posix-spawn.js';
 
 export interface LaunchRequest {
@@ -83,51 +83,72 @@ export function launchFailureFrom(err: NodeJS.ErrnoException, request: LaunchReq
   return childSideFailure(`couldn't exec ${request.argv[0] ?? request.filename}: ${code}`);
 }
 
+/** Where the bytes read from the child's pipes go. */
+export interface LaunchOutput {
+  stdout: ChunkHandler;
+  /** null: fd 2 is the stdout pipe too (redirect_stderr), one byte stream as 4.2.5 makes it */
+  stderr: ChunkHandler | null;
+}
+
 /** A started child and the streams of its stdout and stderr. */
 export interface LaunchedChild {
   child: ChildHandle;
   stdout: Readable;
-  stderr: Readable;
+  /** null when fd 2 shares the stdout pipe (redirect_stderr) */
+  stderr: Readable | null;
   /** lets the pipe hold more for a child that writes faster than it is read; null without real pipes */
   widen: { stdout: () => void; stderr: () => void } | null;
+  /** bytes waiting unread in each pipe, null once its stream is closed (and for stderr when redirected); null without real pipes */
+  backlog: { stdout: () => number | null; stderr: () => number | null } | null;
+}
+
+/** The pipes of one child: stderr is null when fd 2 is to be the stdout pipe. */
+interface ChildPipes {
+  stdout: OutputPipe;
+  stderr: OutputPipe | null;
 }
 
 /**
  * Starts the program in its own process group and session (setsid, so pgid == pid and signals
  * aimed at the daemon's terminal do not reach it), with the umask set around the start because the
  * child inherits it. Where libc allows (output-pipes.ts, posix-spawn.ts), its stdout and stderr are
- * real pipes and it is started with posix_spawn; otherwise (another user to switch to, no koffi) by
- * child_process.spawn. Each chunk read goes to its handler in `output`. Throws what spawn throws;
- * a child without a pid will emit 'error'.
+ * real pipes and it is started with posix_spawn; otherwise (another user to switch to, a name to
+ * look up in PATH, no koffi) by child_process.spawn. Each chunk read goes to its handler in
+ * `output`. Throws what spawn throws; a child without a pid will emit 'error'.
  */
-export function launch(request: LaunchRequest, output: { stdout: ChunkHandler; stderr: ChunkHandler }): LaunchedChild {
-  const pipes = openPipes();
+export function launch(request: LaunchRequest, output: LaunchOutput): LaunchedChild {
+  const redirected = output.stderr === null;
+  const pipes = openPipes(redirected);
+  const ends = pipes ? [pipes.stdout, ...(pipes.stderr ? [pipes.stderr] : [])] : [];
   const previousUmask = request.umask === null ? null : process.umask(request.umask);
   let child: ChildHandle;
   try {
-    child = pipes && mayPosixSpawn(request) ? spawnDirect(request, pipes) : spawnWithNode(request, pipes);
+    child = pipes && mayPosixSpawn(request) ? spawnDirect(request, pipes) : spawnWithNode(request, pipes, redirected);
   } catch (err) {
-    for (const pipe of pipes ?? []) closeEnd(pipe.readFd);
+    for (const pipe of ends) closeEnd(pipe.readFd);
     throw err;
   } finally {
     if (previousUmask !== null) process.umask(previousUmask);
     // the child has its copies now: ours would keep the pipe open after the child is gone
-    for (const pipe of pipes ?? []) closeEnd(pipe.writeFd);
+    for (const pipe of ends) closeEnd(pipe.writeFd);
   }
   if (!pipes) {
     const stdout = (child as ChildProcess).stdout as Readable;
-    const stderr = (child as ChildProcess).stderr as Readable;
     readChunks(stdout, output.stdout);
-    readChunks(stderr, output.stderr);
-    return { child, stdout, stderr, widen: null };
+    const stderr = output.stderr === null ? null : ((child as ChildProcess).stderr as Readable);
+    if (stderr !== null) readChunks(stderr, output.stderr as ChunkHandler);
+    return { child, stdout, stderr, widen: null, backlog: null };
   }
   // without a pid the spawn failed: nothing holds the write ends, so the streams just end
-  const [stdoutPipe, stderrPipe] = pipes;
+  const stdout = readEndStream(pipes.stdout, output.stdout);
+  const stderr = pipes.stderr && readEndStream(pipes.stderr, output.stderr as ChunkHandler);
+  const stderrPipe = pipes.stderr;
   return {
     child,
-    stdout: readEndStream(stdoutPipe, output.stdout),
-    stderr: readEndStream(stderrPipe, output.stderr),
-    widen: { stdout: () => widenPipe(stdoutPipe.readFd), stderr: () => widenPipe(stderrPipe.readFd) },
+    stdout,
+    stderr,
+    widen: { stdout: () => widenPipe(pipes.stdout.readFd), stderr: () => stderrPipe !== null && widenPipe(stderrPipe.readFd) },
+    backlog: { stdout: backlogOf(stdout, pipes.stdout), stderr: stderr && stderrPipe ? backlogOf(stderr, stderrPipe) : () => null },
   };
 }
 
@@ -141,12 +162,17 @@ function mayPosixSpawn(request: LaunchRequest): boolean {
   return !switchesUser(request) && request.filename.includes('/') && posixSpawnUnavailable() === null;
 }
 
-function spawnDirect(request: LaunchRequest, [stdoutPipe, stderrPipe]: [OutputPipe, OutputPipe]): ChildHandle {
+/** The descriptors that become the child's 1 and 2: the same one twice for redirect_stderr (a real 2>&1). */
+function outputFds(pipes: ChildPipes): [number, number] {
+  return [pipes.stdout.writeFd, (pipes.stderr ?? pipes.stdout).writeFd];
+}
+
+function spawnDirect(request: LaunchRequest, pipes: ChildPipes): ChildHandle {
   const stdinPipe = openPipe() as OutputPipe;
   const stdin = stdinStream(stdinPipe.writeFd);
   try {
     return posixSpawn(
-      { filename: request.filename, argv: request.argv, env: request.env, directory: request.directory, stdio: [stdinPipe.readFd, stdoutPipe.writeFd, stderrPipe.writeFd] },
+      { filename: request.filename, argv: request.argv, env: request.env, directory: request.directory, stdio: [stdinPipe.readFd, ...outputFds(pipes)] },
       stdin,
     );
   } catch (err) {
@@ -157,22 +183,34 @@ function spawnDirect(request: LaunchRequest, [stdoutPipe, stderrPipe]: [OutputPi
   }
 }
 
-function spawnWithNode(request: LaunchRequest, pipes: [OutputPipe, OutputPipe] | null): ChildProcess {
+// Without pipe2 (no koffi), libuv makes a socketpair per stdio stream and none can be handed to two
+// descriptors; a shell in between makes fd 2 a copy of fd 1 and execs the program in the same pid.
+// argv[0] is then the resolved path (dash's exec cannot set it apart from the file).
+const FOLLOW_STDOUT = 'exec 2>&1; exec "$0" "$@"';
+
+function spawnWithNode(request: LaunchRequest, pipes: ChildPipes | null, redirected: boolean): ChildProcess {
   const sameUser = !switchesUser(request);
-  return spawn(request.filename, request.argv.slice(1), {
-    argv0: request.argv[0],
+  const throughShell = pipes === null && redirected;
+  const [file, args] = throughShell
+    ? ['/bin/sh', ['-c', FOLLOW_STDOUT, request.filename, ...request.argv.slice(1)]]
+    : [request.filename, request.argv.slice(1)];
+  return spawn(file, args, {
+    argv0: throughShell ? undefined : request.argv[0],
     env: request.env,
     cwd: request.directory ?? undefined,
     detached: true,
-    stdio: pipes ? ['pipe', pipes[0].writeFd, pipes[1].writeFd] : ['pipe', 'pipe', 'pipe'],
+    // with a shell in between, its fd 2 is /dev/null until it makes it a copy of fd 1
+    stdio: pipes ? ['pipe', ...outputFds(pipes)] : ['pipe', 'pipe', redirected ? 'ignore' : 'pipe'],
     uid: sameUser ? undefined : (request.uid ?? undefined),
     gid: sameUser ? undefined : (request.gid ?? undefined),
   });
 }
 
-function openPipes(): [OutputPipe, OutputPipe] | null {
+/** A pipe for stdout, and one for stderr unless fd 2 follows fd 1; null without pipe2 (libuv's socketpairs then). */
+function openPipes(redirected: boolean): ChildPipes | null {
   const stdout = openPipe();
   if (!stdout) return null;
+  if (redirected) return { stdout, stderr: null };
   let stderr: OutputPipe | null;
   try {
     stderr = openPipe();
@@ -181,5 +219,5 @@ function openPipes(): [OutputPipe, OutputPipe] | null {
     closeEnd(stdout.writeFd);
     throw err;
   }
-  return stderr ? [stdout, stderr] : null;
+  return stderr ? { stdout, stderr } : null;
 }

@@ -20,9 +20,11 @@ export interface OutputPipe {
 
 type Pipe2 = (fds: Int32Array, flags: number) => number;
 type Fcntl = (fd: number, command: number, argument: number) => number;
+type Ioctl = (fd: number, request: number, ...typedArguments: unknown[]) => number;
 
 let pipe2: Pipe2 | string | undefined;
 let fcntl: Fcntl | null = null;
+let ioctl: Ioctl | null = null;
 
 function bindPipe2(): Pipe2 | string {
   const lib = libc();
@@ -31,6 +33,11 @@ function bindPipe2(): Pipe2 | string {
     fcntl = lib.func('int fcntl(int fd, int cmd, int arg)') as Fcntl;
   } catch {
     // pipes keep the kernel's default size
+  }
+  try {
+    ioctl = lib.func('int ioctl(int fd, unsigned long request, ...)') as Ioctl;
+  } catch {
+    // no backlog to tell
   }
   try {
     return lib.func('int pipe2(_Out_ int *fds, int flags)') as Pipe2;
@@ -51,6 +58,25 @@ const WIDE_PIPE_BYTES = 256 * 1024;
  */
 export function widenPipe(fd: number): boolean {
   return fcntl !== null && fcntl(fd, F_SETPIPE_SZ, WIDE_PIPE_BYTES) >= WIDE_PIPE_BYTES;
+}
+
+// FIONREAD on Linux's generic ioctl numbering (x86, arm); the count is an int
+const FIONREAD = 0x541b;
+const backlogCount = new Int32Array(1);
+
+/** Bytes written into the pipe and not read yet (ioctl FIONREAD on its read end); null when that cannot be asked. */
+export function pipeBacklog(fd: number): number | null {
+  outputPipesUnavailable(); // binds ioctl along with pipe2
+  if (ioctl === null) return null;
+  return ioctl(fd, FIONREAD, 'int *', backlogCount) === 0 ? (backlogCount[0] as number) : null;
+}
+
+/**
+ * The backlog of a pipe whose read end `stream` owns: null once the stream is destroyed, since its
+ * descriptor is closed then and its number may already belong to another file.
+ */
+export function backlogOf(stream: Readable, pipe: OutputPipe): () => number | null {
+  return () => (stream.destroyed ? null : pipeBacklog(pipe.readFd));
 }
 
 /** Why real pipes are not available here, or null when they are. */

@@ -18,6 +18,8 @@ import { libc } from '../util/libc.js';
 export interface ChildHandle extends EventEmitter {
   readonly pid?: number | undefined;
   readonly stdin: Writable | null;
+  /** the wait status said WCOREDUMP; only known for a child we reap ourselves (Node's 'exit' does not tell) */
+  readonly coreDumped?: boolean;
 }
 
 /** How to start: the program's path, its argv (argv[0] as given), environment and directory. */
@@ -38,6 +40,8 @@ interface Binding {
   fileActionsDestroy: Fn;
   addDup2: Fn;
   addChdir: Fn;
+  /** null where glibc is older than 2.34 (or not glibc): the close-on-exec marks do it alone */
+  addCloseFrom: Fn | null;
   wait: ChildWait;
   /** one attribute set for every spawn: a new session, every signal at its default, none blocked */
   attr: Buffer;
@@ -89,11 +93,20 @@ function bind(): Binding | string {
       fileActionsDestroy: func('int posix_spawn_file_actions_destroy(void *actions)'),
       addDup2: func('int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)'),
       addChdir: func('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)'),
+      addCloseFrom: optional(() => func('int posix_spawn_file_actions_addclosefrom_np(void *actions, int from)')),
       wait,
       attr,
     };
   } catch (err) {
     return `posix_spawn is not usable here (${(err as Error).message})`;
+  }
+}
+
+function optional(bindOne: () => Fn): Fn | null {
+  try {
+    return bindOne();
+  } catch {
+    return null;
   }
 }
 
@@ -109,7 +122,7 @@ const signalNames = new Map(Object.entries(os.constants.signals).map(([name, num
 /**
  * Starts the program, or throws an errno error as spawn does (ENOENT, EACCES, ENOEXEC, EMFILE...):
  * glibc reports a failed exec to the caller. The child is in a new session, with every signal at its
- * default and none blocked; its 0, 1 and 2 are `stdio`, every other descriptor of ours is close-on-exec.
+ * default and none blocked; its 0, 1 and 2 are `stdio`, and it gets no other descriptor.
  */
 export function posixSpawn(request: PosixSpawnRequest, stdin: Writable | null): PosixChild {
   const reason = posixSpawnUnavailable();
@@ -123,6 +136,8 @@ export function posixSpawn(request: PosixSpawnRequest, stdin: Writable | null): 
       error ||= lib.addDup2(actions, fd, target);
     });
     if (!error && request.directory !== null) error = lib.addChdir(actions, request.directory);
+    // only 0, 1 and 2, as 4.2.5's child closes the rest: even a descriptor opened without close-on-exec
+    if (!error && lib.addCloseFrom) error = lib.addCloseFrom(actions, 3);
     if (error) throw errnoError(error, 'posix_spawn_file_actions');
     const pid = [0];
     const envp = Object.entries(request.env).map(([key, value]) => `${key}=${value}`);
@@ -172,6 +187,7 @@ function reap(wait: ChildWait, pid: number): void {
 /** A program started by posixSpawn: its pid, its stdin, and 'exit' (code, signal) once it is reaped. */
 export class PosixChild extends EventEmitter implements ChildHandle {
   private readonly release: () => void;
+  coreDumped = false;
 
   constructor(
     readonly pid: number,
@@ -183,13 +199,18 @@ export class PosixChild extends EventEmitter implements ChildHandle {
     running.set(pid, this);
   }
 
-  /** The raw wait status: exit code, or the signal that ended it, as ChildProcess reports them. */
+  /** The raw wait status: exit code, or the signal that ended it, as ChildProcess reports them (and whether it dumped core). */
   exited(status: number): void {
     this.release();
     // as ChildProcess does: nobody reads it any more
     this.stdin?.destroy();
     const signal = status & 0x7f;
-    if (signal === 0) this.emit('exit', (status >> 8) & 0xff, null);
-    else this.emit('exit', null, signalNames.get(signal) ?? null);
+    if (signal === 0) {
+      this.emit('exit', (status >> 8) & 0xff, null);
+      return;
+    }
+    // WCOREDUMP, set before 'exit' so that its listeners can tell "(core dumped)" as 4.2.5 does
+    this.coreDumped = (status & 0x80) !== 0;
+    this.emit('exit', null, signalNames.get(signal) ?? null);
   }
 }

@@ -253,10 +253,11 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
 
     this.output.open();
     const stdoutPump = new OutputPump();
-    const stderrPump = new OutputPump();
+    // redirect_stderr: fd 2 is the stdout pipe, so there is no stderr stream to read (as in 4.2.5)
+    const stderrPump = this.config.redirect_stderr ? null : new OutputPump();
     let launched: LaunchedChild;
     try {
-      launched = launch(request, { stdout: this.stdoutHandler(stdoutPump), stderr: stderrPump.push });
+      launched = launch(request, { stdout: this.stdoutHandler(stdoutPump), stderr: stderrPump?.push ?? null });
     } catch (err) {
       this.failStart(launchFailureFrom(err as NodeJS.ErrnoException, request, this.name));
       return undefined;
@@ -264,13 +265,14 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     const { child } = launched;
     if (child.pid === undefined) {
       launched.stdout.destroy();
-      launched.stderr.destroy();
+      launched.stderr?.destroy();
       // Node reports this failure asynchronously, as an 'error' event on the next tick
       child.once('error', (err) => this.guard(() => this.failStart(launchFailureFrom(err, request, this.name))));
       return undefined;
     }
-    stdoutPump.attach(launched.stdout, this.output.channel('stdout', child.pid), launched.widen?.stdout);
-    stderrPump.attach(launched.stderr, this.output.channel('stderr', child.pid), launched.widen?.stderr);
+    // a held line is flushed only once nothing is left unread in its pipe
+    stdoutPump.attach(launched.stdout, this.output.channel('stdout', child.pid, launched.backlog?.stdout), launched.widen?.stdout);
+    if (stderrPump && launched.stderr) stderrPump.attach(launched.stderr, this.output.channel('stderr', child.pid, launched.backlog?.stderr), launched.widen?.stderr);
     return this.adoptChild(launched);
   }
 
@@ -439,7 +441,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     child.stdin?.on('error', () => {
       // the child closed its stdin: nothing to tell anyone
     });
-    const outputClosed = whenAllClosed([stdout, stderr]);
+    const outputClosed = whenAllClosed(stderr ? [stdout, stderr] : [stdout]);
     child.once('exit', (code, signal) => {
       const exitedAt = performance.now();
       const exitedAtEpoch = Date.now();
@@ -502,7 +504,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       pid,
       exitstatus,
       signal,
-      coreDumped: false,
+      coreDumped: signal !== null && child.coreDumped === true,
       expected: this.config.exitcodes.includes(exitstatus),
       tooQuickly: uptimeMs < this.config.startsecs * 1000,
       stopRequested: this.killing,

@@ -37,14 +37,18 @@ export interface RunningDaemon {
   stop: () => Promise<void>;
 }
 
+/** The real 4.2.5, for `daemon` in startDaemon's options when a test compares the two side by side. */
+export const REFERENCE_DAEMON = ['/usr/bin/supervisord'];
+
 export function startDaemon(
   dir: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; detached?: boolean; launcher?: string[] } = {},
+  options: { env?: NodeJS.ProcessEnv; detached?: boolean; launcher?: string[]; daemon?: string[] } = {},
 ): RunningDaemon {
-  // a launcher that execs (prlimit, unshare -f excepted) keeps the daemon's pid the one we see
-  const [file, ...prefix] = [...(options.launcher ?? []), process.execPath];
-  const child = spawn(file!, [...prefix, SUPERVISORD_BIN, ...args], {
+  // a launcher that execs (prlimit, unshare -f excepted) keeps the daemon's pid the one we see;
+  // `daemon` replaces our supervisord (4.2.5's, or another copy of ours)
+  const [file, ...prefix] = [...(options.launcher ?? []), ...(options.daemon ?? [process.execPath, SUPERVISORD_BIN])];
+  const child = spawn(file!, [...prefix, ...args], {
     cwd: dir,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

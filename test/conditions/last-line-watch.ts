@@ -1,12 +1,12 @@
-// The end condition of a run, read from a growing file: how often each program's last line (its
-// start, "NAME SEQ ") is there, one per consumer of that program writing to the file.
+// The end condition of a run, read from a growing file: how often each program's last line is
+// there, whole (its start "NAME SEQ " on a line that has ended), one per consumer of that program
+// writing to the file.
 import fs from 'node:fs';
 import path from 'node:path';
 
-const CARRY = 64;
-
 export class LastLineWatch {
   private offset = 0;
+  /** the unfinished last line of what was read: scanned once its newline comes */
   private carry = '';
   private readonly seen = new Map<string, number>();
 
@@ -33,13 +33,13 @@ export class LastLineWatch {
       return false; // not created yet
     }
     this.offset += buffer.length;
-    // latin1: a char per byte; the carry finds a needle cut between two reads, counted once
-    const scanned = this.carry.length;
+    // latin1: a char per byte, so that a character cut between two reads cannot hide a needle
     const text = this.carry + buffer.toString('latin1');
-    this.carry = text.slice(-CARRY);
+    const end = text.lastIndexOf('\n') + 1;
+    this.carry = text.slice(end);
     for (const needle of this.wanted.keys()) {
       let n = 0;
-      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) if (at + needle.length > scanned) n++;
+      for (let at = text.indexOf(needle); at >= 0 && at < end; at = text.indexOf(needle, at + 1)) n++;
       this.seen.set(needle, (this.seen.get(needle) ?? 0) + n);
     }
     return this.done();

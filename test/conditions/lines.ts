@@ -89,45 +89,52 @@ export class Findings {
  * together), and it was not received whole anyway.
  */
 class ProgramTally {
+  private readonly seen: Uint8Array;
+  /** the next line expected: one past the highest whole line so far */
   private next = 0;
-  private whole = 0;
   private damaged = 0;
-  private missing = 0;
   private repeated = 0;
+  private late = 0;
   private reported = 0;
 
   constructor(
     private readonly program: Program,
     private readonly findings: Findings,
-  ) {}
+  ) {
+    this.seen = new Uint8Array(program.count);
+  }
 
   /** A line of this program arrived (whole or not) at `where`. */
   see(seq: number, payload: string, where: string): void {
     if (seq >= this.program.count) return this.damage(`${where}: line ${seq} is past the last one (${this.program.count - 1}): ${show(payload)}`);
     const expected = payloadFor(this.program.kind, seq);
     if (payload !== expected) return this.damage(`${where}: line ${seq} damaged, ${difference(expected, payload)}`);
-    this.whole++;
-    if (seq === this.next) this.next++;
-    else if (seq > this.next) {
-      this.missing += seq - this.next;
-      this.problem(`${where}: lines ${this.next}..${seq - 1} not received whole (${seq - this.next} lines) before line ${seq}`);
-      this.next = seq + 1;
-    } else {
+    if (this.seen[seq]) {
       this.repeated++;
-      this.problem(`${where}: line ${seq} again or out of order (line ${this.next} expected next)`);
+      this.problem(`${where}: line ${seq} again`);
+    } else if (seq < this.next) {
+      this.late++;
+      this.problem(`${where}: line ${seq} out of order, after line ${this.next - 1}`);
+    } else if (seq > this.next) {
+      this.problem(`${where}: line ${seq} came next, line ${this.next} expected (${seq - this.next} lines skipped)`);
     }
+    this.seen[seq] = 1;
+    this.next = Math.max(this.next, seq + 1);
   }
 
   /** Every line should have come by now. */
   end(): void {
-    if (this.next < this.program.count) {
-      this.missing += this.program.count - this.next;
-      this.problem(`lines ${this.next}..${this.program.count - 1} never came whole (${this.program.count - this.next} lines)`);
+    const missing = this.seen.length - this.seen.reduce((n, v) => n + v, 0);
+    if (missing > 0 && this.reported < MAX_PER_PROGRAM) {
+      const first = this.seen.indexOf(0);
+      let last = first;
+      while (last + 1 < this.seen.length && !this.seen[last + 1]) last++;
+      this.problem(`first line never received whole: ${first}${last > first ? ` (lines ${first}..${last} in a row)` : ''}`);
     }
-    if (this.damaged + this.missing + this.repeated > 0) {
+    if (missing + this.damaged + this.repeated + this.late > 0) {
       this.findings.summarize(
-        `${this.program.name}: ${this.whole} whole lines of ${this.program.count} written; ${this.missing} not received whole (missing or damaged), ` +
-          `${this.damaged} damaged lines seen, ${this.repeated} repeated or out of order`,
+        `${this.program.name}: ${missing} of ${this.program.count} lines never received whole; ${this.damaged} damaged lines, ` +
+          `${this.repeated} repeated, ${this.late} out of order`,
       );
     }
   }

@@ -133,7 +133,7 @@ class ProgramTally {
     }
     if (missing + this.damaged + this.repeated + this.late > 0) {
       this.findings.summarize(
-        `${this.program.name}: ${missing} of ${this.program.count} lines never received whole; ${this.damaged} damaged lines, ` +
+        `${this.program.name}: ${missing ? `${missing} of ${this.program.count} lines never received whole` : `all ${this.program.count} lines received whole`}; ${this.damaged} damaged lines, ` +
           `${this.repeated} repeated, ${this.late} out of order`,
       );
     }
@@ -253,7 +253,8 @@ class MainLogCheck {
   }
 }
 
-const PREFIXED_LINE = /^(\x1b\[\d+m)?([a-z0-9]+) \| (\x1b\[0m)?/;
+// a colour (color=auto on a terminal) wraps the prefix: an SGR code, then a reset
+const PREFIXED_LINE = /^(\x1b\[[\d;]*m)?([a-z0-9]+) \| (\x1b\[0?m)?/;
 const JSON_KEYS = 'time,program,group,stream,pid,line';
 
 /**

@@ -23,9 +23,8 @@ export interface Stream {
   terminal: boolean;
   /**
    * whether the end of the run waits for its last lines: a reader that holds writers up (a pipe, a
-   * terminal) must have them before the stop. A regular file never holds a writer up, and it is
-   * written through several open file descriptions (fd 1, /dev/stdout) at their own offsets, so
-   * reading it as it grows proves nothing: what is still queued for it is written at the stop.
+   * terminal) must have them before the stop. A regular file never holds a writer up, so it is
+   * simply read once supervisord is gone.
    */
   awaited: boolean;
 }

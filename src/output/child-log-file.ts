@@ -2,6 +2,7 @@
 // rotated by byte count as 4.2.5's RotatingFileHandler does.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import { consumeFront } from './chunk-queue.js';
 import { RotatedCopyCompressor } from './compressor.js';
 import type { LogTarget } from './log-target.js';
 import { shiftBackups } from './rotation.js';
@@ -289,21 +290,10 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
     this.pump();
   }
 
-  /** Remove `bytes` from the front of the queue, splitting a chunk written in part. */
+  /** Removes `bytes` from the front of the queue, splitting a chunk written in part. */
   private consume(bytes: number): void {
     this.queuedBytes -= bytes;
-    let remaining = bytes;
-    let whole = 0;
-    while (remaining > 0) {
-      const chunk = this.queue[whole] as Buffer;
-      if (chunk.length > remaining) {
-        this.queue[whole] = chunk.subarray(remaining);
-        break;
-      }
-      remaining -= chunk.length;
-      whole += 1;
-    }
-    this.queue.splice(0, whole);
+    consumeFront(this.queue, bytes);
   }
 
   private rollover(): void {

@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { consumeFront } from './chunk-queue.js';
 
 export interface OrderedWriterLimits {
   /** bytes kept in memory before records go to the spool file */
@@ -302,18 +303,7 @@ export class OrderedWriter extends EventEmitter {
   /** Removes `bytes` from the front of the queue, splitting a chunk written in part. */
   private consume(bytes: number): void {
     this.queuedBytes -= bytes;
-    let remaining = bytes;
-    let whole = 0;
-    while (remaining > 0 && whole < this.queue.length) {
-      const chunk = this.queue[whole] as Buffer;
-      if (chunk.length > remaining) {
-        this.queue[whole] = chunk.subarray(remaining);
-        break;
-      }
-      remaining -= chunk.length;
-      whole += 1;
-    }
-    this.queue.splice(0, whole);
+    consumeFront(this.queue, bytes);
   }
 
   private becameIdle(): void {

@@ -112,7 +112,8 @@ export function renderDump(result: Config | ConfigRejection): string {
       groups: c.groups.map(groupJson),
       server: {
         serverurl: c.server.serverurl,
-        inet_http_server: c.server.inet_http_server as unknown as Json,
+        // allowed_hosts is beyond 4.2.5: the dump says what 4.2.5 would make of the file
+        inet_http_server: c.server.inet_http_server.map(({ allowedHosts: _beyond, ...server }) => server) as unknown as Json,
         unix_http_server: c.server.unix_http_server as unknown as Json,
         rpcinterface: c.server.rpcinterface as unknown as Json,
         supervisorctl: ctlJson(c.supervisorctl),

@@ -194,6 +194,7 @@ const UNIX_HTTP_SERVER: KeySpec[] = [
 const INET_HTTP_SERVER: KeySpec[] = [
   { key: 'port', type: 'inet_address', default: null, required: true, expansion: 'env', doc: 'host:port to listen on; empty host or * = all interfaces' },
   ...AUTH,
+  { key: 'allowed_hosts', type: 'string', default: null, expansion: 'env', doc: 'beyond 4.2.5: without a password, Host names answered besides IP addresses, localhost, the port= host and this machine\'s name (comma-separated; * = any, behind a reverse proxy)' },
 ];
 
 const SUPERVISORCTL: KeySpec[] = [

@@ -32,7 +32,8 @@ export function serverConfigsFromParser(ctx: LoadContext): { inet: InetServerCon
     const port = saneget(ctx, section, 'port', null);
     if (port === null) throw new PyValueError(`section [${section}] has no port value`);
     const [host, portNumber] = inetAddress(port);
-    inet.push({ name, section, host, port: portNumber, ...auth });
+    const allowed = (saneget(ctx, section, 'allowed_hosts', null) ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
+    inet.push({ name, section, host, port: portNumber, ...auth, allowedHosts: allowed.includes('*') ? 'any' : allowed });
   }
   const unix: UnixServerConfig[] = [];
   for (const { name, section } of serverSections(ctx, 'unix_http_server')) {

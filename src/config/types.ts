@@ -117,6 +117,8 @@ export interface InetServerConfig {
   port: number;
   username: string | null;
   password: string | null;
+  /** allowed_hosts=: Host names a server without a password answers besides its own ('any' = *) */
+  allowedHosts: readonly string[] | 'any';
 }
 
 export interface UnixServerConfig {

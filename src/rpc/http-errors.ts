@@ -4,10 +4,12 @@ import type { ServerResponse } from 'node:http';
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   411: 'Length Required',
   413: 'Request Entity Too Large',
+  421: 'Misdirected Request',
   500: 'Internal Server Error',
 };
 

@@ -15,6 +15,7 @@ import { RpcFault } from './faults.js';
 import { sendError } from './http-errors.js';
 import { followFile } from './logtail.js';
 import { refuse, type WebFrontend } from '../web/frontend.js';
+import { fromOtherOrigin } from '../web/request-origin.js';
 import type { MetricsRenderer } from '../metrics/daemon-metrics.js';
 
 /** Largest request body accepted; a bigger one is refused with 413 before it is read. */
@@ -57,13 +58,45 @@ function afterBody(req: IncomingMessage, limit: number, then: () => void): void 
   req.on('error', finish);
 }
 
-export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials | null): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * What a server checks before authentication: the Host names it answers (null = any: a unix socket,
+ * or a server with a password, which DNS rebinding cannot use). See request-origin.ts.
+ */
+export interface ServerGuard {
+  hostAllowed: ((host: string | undefined) => boolean) | null;
+  /** what the 421 says to do about a refused name */
+  hostAdvice: string;
+}
+
+export const OPEN_GUARD: ServerGuard = { hostAllowed: null, hostAdvice: '' };
+
+function misdirected(guard: ServerGuard, host: string | undefined): string | null {
+  if (guard.hostAllowed === null || guard.hostAllowed(host)) return null;
+  return `Host ${JSON.stringify(host)} is not a name this server answers to without a password; ${guard.hostAdvice}\n`;
+}
+
+function sendMisdirected(res: ServerResponse, text: string): void {
+  res.writeHead(421, 'Misdirected Request', { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
+  res.end(text);
+}
+
+export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials | null, guard: ServerGuard = OPEN_GUARD): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const wrongHost = misdirected(guard, req.headers.host);
+    if (wrongHost !== null) {
+      afterBody(req, ctx.maxBodyBytes, () => sendMisdirected(res, wrongHost));
+      return;
+    }
     const auth = checkAuthorization(req.headers.authorization, credentials);
     if (auth !== 'ok') {
       // answer once the client has sent its body: closing while it still writes makes it see a
       // broken pipe instead of the 401 (the Python client then prints the wrong error)
       afterBody(req, ctx.maxBodyBytes, () => sendError(res, auth === 'unauthorized' ? 401 : 400));
+      return;
+    }
+    // a page of another origin may not act: its browser would attach what it has for us
+    if (req.method !== 'GET' && req.method !== 'HEAD' && fromOtherOrigin(req.headers)) {
+      afterBody(req, ctx.maxBodyBytes, () => sendError(res, 403));
       return;
     }
     const path = decodedPath(req.url ?? '/');
@@ -96,11 +129,15 @@ function route(ctx: HandlerContext, path: string | null, req: IncomingMessage, r
   }
 }
 
-export function makeUpgradeHandler(ctx: HandlerContext, credentials: Credentials | null): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function makeUpgradeHandler(ctx: HandlerContext, credentials: Credentials | null, guard: ServerGuard = OPEN_GUARD): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const auth = checkAuthorization(req.headers.authorization, credentials);
-    if (auth === 'unauthorized') refuse(socket, 401, 'Unauthorized', 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="default"' });
+    const wrongHost = misdirected(guard, req.headers.host);
+    const auth = wrongHost === null ? checkAuthorization(req.headers.authorization, credentials) : 'ok';
+    if (wrongHost !== null) refuse(socket, 421, 'Misdirected Request', wrongHost.trimEnd());
+    else if (auth === 'unauthorized') refuse(socket, 401, 'Unauthorized', 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="default"' });
+    // a browser always sends Origin with a WebSocket: a page of another origin gets no live view nor actions
+    else if (fromOtherOrigin(req.headers)) refuse(socket, 403, 'Forbidden', 'WebSocket connections are accepted only from pages of this server');
     else if (auth === 'bad-request') refuse(socket, 400, 'Bad Request');
     else if (ctx.web === null) refuse(socket, 404, 'Not Found');
     else ctx.web.handleUpgrade(req, socket, head);

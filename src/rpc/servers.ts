@@ -9,7 +9,8 @@ import os from 'node:os';
 import type { Config, InetServerConfig, UnixServerConfig } from '../config/types.js';
 import type { Credentials } from './auth.js';
 import { Dispatcher } from './dispatcher.js';
-import { DEFAULT_MAX_BODY_BYTES, makeRequestHandler, makeUpgradeHandler, type HandlerContext } from './http-handler.js';
+import { DEFAULT_MAX_BODY_BYTES, makeRequestHandler, makeUpgradeHandler, OPEN_GUARD, type HandlerContext, type ServerGuard } from './http-handler.js';
+import { hostAllowed } from '../web/request-origin.js';
 import { SupervisorNamespace, type RpcHost } from './supervisor-namespace.js';
 import { SocketKeeper } from './socket-keeper.js';
 import { registerSystemNamespace } from './system-namespace.js';
@@ -166,6 +167,16 @@ async function openUnix(section: UnixServerConfig, handler: http.RequestListener
   return server;
 }
 
+/** Browsers cannot reach a unix socket, and DNS rebinding cannot pass a password: only an inet server without one checks Host. */
+function guardOf(section: InetServerConfig | UnixServerConfig): ServerGuard {
+  if ('file' in section || section.username !== null) return OPEN_GUARD;
+  const { host, allowedHosts } = section;
+  return {
+    hostAllowed: (header) => hostAllowed(header, host, allowedHosts),
+    hostAdvice: `add it to allowed_hosts= in [${section.section}] (or set username= and password=)`,
+  };
+}
+
 /**
  * Open every configured server, each serving /RPC2 and the log tails. With no server section there
  * is no RPC at all, as in 4.2.5. Throws HttpServerStartError (the daemon exits 2).
@@ -201,7 +212,7 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
   };
   const serve = (server: http.Server, section: InetServerConfig | UnixServerConfig): http.Server => {
     server.keepAliveTimeout = IDLE_CONNECTION_MS;
-    server.on('upgrade', makeUpgradeHandler(ctx, credentialsOf(section)));
+    server.on('upgrade', makeUpgradeHandler(ctx, credentialsOf(section), guardOf(section)));
     // a client error (bad request line, oversized headers) answers 400 and never reaches us as an exception
     server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -213,7 +224,7 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
   try {
     for (const section of sections) {
       let networkAddress: net.AddressInfo | null = null;
-      const handler = makeRequestHandler(ctx, credentialsOf(section));
+      const handler = makeRequestHandler(ctx, credentialsOf(section), guardOf(section));
       if ('file' in section) {
         const first = serve(await openUnix(section, handler), section);
         opened.push(first);

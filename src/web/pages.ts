@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Supervisor } from '../process/supervisor.js';
 import { runAction, type ActionRequest } from './actions.js';
+import { userMadeNavigation } from './request-origin.js';
 import { requestUrl } from './request-url.js';
 
 // served from the source tree (dist/src/web -> src/web/assets): plain files, no build step
@@ -94,6 +95,11 @@ export function servePage(req: IncomingMessage, res: ServerResponse, supervisor:
   const route = url.pathname;
   if (route === '/' || route === '/index.html' || route === '/status.html') {
     if (url.searchParams.has('action')) {
+      // an <img> or link on another site must not stop programs with the browser's credentials
+      if (!userMadeNavigation(req.headers)) {
+        sendText(res, 403, 'Not performed: this action link was not opened from this server\'s page or typed in the browser (Sec-Fetch-Site). Use the page\'s buttons, or XML-RPC from scripts.\n');
+        return true;
+      }
       legacyAction(res, supervisor, url.searchParams);
       return true;
     }

@@ -1,5 +1,6 @@
 // 4.2.5's page paths keep answering for bookmarks (rpc.md 10): ok.html, tail.html, the stylesheet
-// and images, and index.html?action= links, which act and redirect with 4.2.5's message.
+// and images, and index.html?action= links, which act and redirect with 4.2.5's message when the
+// browser says the user opened them (a bookmark: Sec-Fetch-Site: none), and are refused otherwise.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FIXTURES } from '../helpers/daemon.js';
@@ -8,8 +9,8 @@ import { AUTH_HEADER, startWebDaemon } from './web-daemon.js';
 
 test("4.2.5's page paths map onto ours, behind the same auth", async () => {
   const { daemon, port, socket } = await startWebDaemon(`[program:web]\ncommand=${FIXTURES}/forever.sh\nstartsecs=0\nstopsignal=KILL\n`);
-  const get = (path: string, authorization = AUTH_HEADER): Promise<Response> =>
-    fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: authorization }, redirect: 'manual' });
+  const get = (path: string, authorization = AUTH_HEADER, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: authorization, ...headers }, redirect: 'manual' });
   try {
     const ok = await get('/ok.html');
     assert.equal(ok.status, 200);
@@ -29,7 +30,12 @@ test("4.2.5's page paths map onto ours, behind the same auth", async () => {
     assert.equal((await get('/ok.html', '')).status, 401);
     assert.equal((await get('/assets/../package.json')).status, 404);
 
-    const stop = await get('/index.html?processname=web&action=stop');
+    // a script, or an old browser: nothing shows where the request came from
+    const unsure = await get('/index.html?processname=web&action=stop');
+    assert.equal(unsure.status, 403);
+    assert.match(await unsure.text(), /Not performed: this action link was not opened from this server's page or typed in the browser/);
+    assert.equal(((await rpcCall(socket, 'supervisor.getProcessInfo', ['web'])) as { statename: string }).statename, 'RUNNING');
+    const stop = await get('/index.html?processname=web&action=stop', AUTH_HEADER, { 'Sec-Fetch-Site': 'none' });
     assert.equal(stop.status, 301);
     assert.equal(stop.headers.get('location'), '/?message=Process%20web%20stopped');
     assert.equal(((await rpcCall(socket, 'supervisor.getProcessInfo', ['web'])) as { statename: string }).statename, 'STOPPED');

@@ -16,13 +16,15 @@ export interface WebDaemon {
   dir: string;
 }
 
-export async function startWebDaemon(programs: string): Promise<WebDaemon> {
+/** `auth: false` leaves the inet server without a password (the quickstart's setup); `inet` adds keys to its section. */
+export async function startWebDaemon(programs: string, options: { auth?: boolean; inet?: string } = {}): Promise<WebDaemon> {
   const dir = makeTempDir('sv-web-');
   const port = await freePort();
   const socket = path.join(dir, 'supervisor.sock');
+  const auth = options.auth ?? true ? `username=${USER}\npassword=${PASSWORD}\n` : '';
   const conf = writeConfig(
     dir,
-    `[inet_http_server]\nport=127.0.0.1:${port}\nusername=${USER}\npassword=${PASSWORD}\n` +
+    `[inet_http_server]\nport=127.0.0.1:${port}\n${auth}${options.inet ?? ''}` +
       `[unix_http_server]\nfile=${socket}\n` +
       `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
       programs,

@@ -1,7 +1,10 @@
 // stdout-prefix: every line of the chosen programs on supervisord's own stdout/stderr, with a
 // prefix (or as JSON lines), for containers whose runtime collects one stream. What
-// supervisor-stdout does as a listener script, with whole lines only and a colour per program.
+// supervisor-stdout does as a listener script, with whole lines only and a colour per program;
+// the pieces of a cut line (longer than log_line_maxbytes, or no newline yet) are marked as such.
 import { definePlugin, type OutputStreamName, type ProcessLogEvent } from '../../src/plugins/api.js';
+
+type Cut = 'split' | 'partial';
 
 const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96];
 
@@ -11,7 +14,8 @@ export default definePlugin({
   events: ['PROCESS_LOG'],
   options: {
     format: { type: 'string', default: '{program} | {line}', description: 'text mode line: {program} {group} {stream} {pid} {time} {line}' },
-    mode: { type: 'string', choices: ['text', 'json'], default: 'text', description: 'text: format per line; json: {time, program, group, stream, pid, line} per line' },
+    mode: { type: 'string', choices: ['text', 'json'], default: 'text', description: 'text: format per line; json: {time, program, group, stream, pid, line, cut?} per line' },
+    cut_marker: { type: 'string', default: '[{cut}]', description: "text mode: after a piece of a cut line, a space and this ({cut}: 'split' or 'partial'); empty: no mark" },
     color: { type: 'string', choices: ['auto', 'always', 'never'], default: 'auto', description: 'colour the prefix per program; auto: only on a TTY' },
     output: { type: 'string', choices: ['same', 'stdout', 'stderr'], default: 'same', description: "where lines go: 'same' keeps a program's stderr on stderr" },
   },
@@ -24,7 +28,7 @@ export default definePlugin({
       event(event) {
         if (event.type !== 'PROCESS_LOG_STDOUT' && event.type !== 'PROCESS_LOG_STDERR') return;
         const stream = target(event.channel);
-        output.write(stream, options.mode === 'json' ? jsonLines(event) : textLines(event, before, after, coloured(stream)));
+        output.write(stream, options.mode === 'json' ? jsonLines(event) : textLines(event, before, after, options.cut_marker, coloured(stream)));
       },
     };
   },
@@ -53,20 +57,28 @@ function render(template: string, event: ProcessLogEvent): string {
   });
 }
 
-function textLines(event: ProcessLogEvent, before: string, after: string, colour: boolean): string {
+function textLines(event: ProcessLogEvent, before: string, after: string, cutMarker: string, colour: boolean): string {
   let prefix = render(before, event);
   if (colour) prefix = `\x1b[${colourOf(event.processname)}m${prefix}\x1b[0m`;
   const suffix = render(after, event);
   let out = '';
-  for (const line of event.lines) out += prefix + line + suffix + '\n';
+  const { lines, cut } = event;
+  for (let i = 0; i < lines.length; i++) {
+    const piece = cut?.[i];
+    const mark = piece && cutMarker ? ' ' + cutMarker.replaceAll('{cut}', piece) : '';
+    out += prefix + lines[i] + mark + suffix + '\n';
+  }
   return out;
 }
 
 function jsonLines(event: ProcessLogEvent): string {
   const time = new Date(event.time).toISOString();
   let out = '';
-  for (const line of event.lines) {
-    out += JSON.stringify({ time, program: event.processname, group: event.groupname, stream: event.channel, pid: event.pid, line }) + '\n';
+  const { lines, cut } = event;
+  for (let i = 0; i < lines.length; i++) {
+    // as in the event: only on a piece (JSON.stringify leaves undefined out), a whole line keeps six keys
+    const piece: Cut | undefined = cut?.[i] ?? undefined;
+    out += JSON.stringify({ time, program: event.processname, group: event.groupname, stream: event.channel, pid: event.pid, line: lines[i], cut: piece }) + '\n';
   }
   return out;
 }

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { definePlugin, type PluginLogger, type ProcessStateEvent, type ProcessSnapshot } from '../../src/plugins/api.js';
 import { ALERT_KINDS, TransitionDetector } from './alerts.js';
-import { renderBody, type Alert, type Batch } from './render.js';
+import { renderBody, statusName, type Alert, type Batch } from './render.js';
 
 export default definePlugin({
   name: 'webhook',
@@ -68,8 +68,9 @@ export default definePlugin({
 
     const alert = async (event: ProcessStateEvent, kind: Alert['kind']): Promise<void> => {
       const key = `${event.groupname}:${event.processname}`;
-      if (!withinRateLimit(key, event.time)) {
-        suppressed[key] = (suppressed[key] ?? 0) + 1;
+      const name = statusName(event.groupname, event.processname);
+      if (!withinRateLimit(name, event.time)) {
+        suppressed[name] = (suppressed[name] ?? 0) + 1;
         return;
       }
       const lines = [...(lastLines.get(key) ?? [])];

@@ -10,8 +10,10 @@ export interface Alert {
   from_state: string;
   state: string;
   pid: number | null;
-  /** how the process last ended (null before any exit) */
-  /** as a listener only what getProcessInfo tells: expected, too_quickly and uptime_ms are null when unknown */
+  /**
+   * how the process last ended (null before any exit); as a listener only what getProcessInfo
+   * tells: expected, too_quickly and uptime_ms are null when unknown
+   */
   exit: { exitstatus: number; signal: string | null; description: string; expected: boolean | null; too_quickly: boolean | null; uptime_ms: number | null } | null;
   /** why it is not running, as `status` describes it ("Exited too quickly ...") */
   status: string;
@@ -22,8 +24,16 @@ export interface Alert {
 export interface Batch {
   host: string;
   alerts: Alert[];
-  /** alerts held back by the per-program rate limit since the last batch, by program */
+  /** alerts held back by the per-program rate limit since the last batch, by statusName */
   suppressed: Record<string, number>;
+}
+
+/**
+ * A process as `supervisorctl status` names it: `web` for [program:web], `workers:workers_01` in a
+ * group of several, where the process name alone could be taken for another program's.
+ */
+export function statusName(group: string, process: string): string {
+  return group === process ? process : `${group}:${process}`;
 }
 
 const TITLES: Record<AlertKind, string> = {
@@ -39,8 +49,8 @@ export function renderBody(template: 'json' | 'slack', batch: Batch): string {
   const parts = batch.alerts.map((a) => {
     const exit = a.exit && a.kind !== 'recovery' ? ` (${a.exit.description}; ${a.status})` : '';
     const lines = a.last_lines.length ? `\n\`\`\`\n${a.last_lines.join('\n')}\n\`\`\`` : '';
-    return `*${a.program}* ${TITLES[a.kind]} on ${batch.host}${exit}${lines}`;
+    return `*${statusName(a.group, a.program)}* ${TITLES[a.kind]} on ${batch.host}${exit}${lines}`;
   });
-  for (const [program, count] of Object.entries(batch.suppressed)) parts.push(`_${count} more alerts for ${program} held back by the rate limit_`);
+  for (const [name, count] of Object.entries(batch.suppressed)) parts.push(`_${count} more alerts for ${name} held back by the rate limit_`);
   return JSON.stringify({ text: parts.join('\n') });
 }

@@ -8,8 +8,9 @@ import { shlexTokens } from './shlex.js';
 import type { UserDatabase } from './users.js';
 import type { AutorestartSetting, LogLevelName } from './types.js';
 
-const TRUTHY = ['yes', 'true', 'on', '1'];
-const FALSY = ['no', 'false', 'off', '0'];
+/** 4.2.5's TRUTHY_STRINGS and FALSY_STRINGS (compared lower-cased); [plugin:x] booleans take the same words. */
+export const TRUTHY: readonly string[] = ['yes', 'true', 'on', '1'];
+export const FALSY: readonly string[] = ['no', 'false', 'off', '0'];
 
 export function boolean(value: string | boolean): boolean {
   const s = typeof value === 'boolean' ? (value ? 'true' : 'false') : value.toLowerCase();

@@ -82,6 +82,7 @@ export interface ExitSnapshot {
   tooQuickly: boolean;
   /** epoch milliseconds */
   at: number;
+  /** whole milliseconds between spawn and exit */
   uptimeMs: number;
 }
 

@@ -97,7 +97,7 @@ function startInstance(spec: PluginInstanceSpec, supervisor: Supervisor, bus: Ev
     (handlers) => {
       instance.handlers = handlers ?? {};
       runner.start(instance.handlers);
-      log.info(`started (${spec.definition.name} ${spec.definition.version})`);
+      log.info(`started (${spec.definition.name} ${spec.definition.version}${spec.moduleChanged ? ', its module changed on disk: imported anew' : ''})`);
     },
     (err: unknown) => {
       unsubscribe();

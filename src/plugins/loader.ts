@@ -7,6 +7,7 @@ import type { RawSection } from '../config/types.js';
 import type { EventTypeName } from '../events/types.js';
 import type { OptionsSchema, OptionValues, PluginDefinition } from './api.js';
 import { PluginConfigError } from './errors.js';
+import { importCurrentModule } from './module-import.js';
 import { parseOptions } from './options.js';
 
 export const SECTION_PREFIX = 'plugin:';
@@ -31,6 +32,8 @@ export interface PluginInstanceSpec {
   /** "[plugin:NAME] in FILE", for messages */
   where: string;
   definition: PluginDefinition;
+  /** the module file changed since an earlier run imported it: this run has its new code */
+  moduleChanged: boolean;
   events: EventTypeName[];
   programs: readonly string[] | null;
   queueSize: number;
@@ -52,12 +55,13 @@ export async function loadPluginSection(section: RawSection): Promise<PluginInst
   const ownRaw: Record<string, string> = {};
   for (const [key, value] of Object.entries(section.values)) (key in HOST_KEYS ? hostRaw : ownRaw)[key] = value;
   const host = parseOptions(HOST_KEYS, hostRaw, where, 'the plugin host');
-  const definition = await importDefinition(host.module, path.dirname(section.file), where);
+  const { definition, changed } = await importPluginModule(host.module, path.dirname(section.file), where);
   const events = resolveEvents(host.events ?? definition.events, where);
   return {
     name,
     where,
     definition,
+    moduleChanged: changed,
     events,
     programs: host.programs && host.programs.length > 0 ? host.programs : null,
     queueSize: host.queue_size,
@@ -77,11 +81,21 @@ export function resolveEvents(names: readonly string[] | undefined, where: strin
 
 /** A built-in name, else a path relative to the config file's directory; its default export is the plugin. */
 export async function importDefinition(moduleKey: string, baseDir: string, where: string): Promise<PluginDefinition> {
+  return (await importPluginModule(moduleKey, baseDir, where)).definition;
+}
+
+/**
+ * importDefinition, telling also whether the module changed since an earlier run imported it. A
+ * built-in is part of the daemon and imported once; a path is imported at its content on disk now.
+ */
+async function importPluginModule(moduleKey: string, baseDir: string, where: string): Promise<{ definition: PluginDefinition; changed: boolean }> {
   const builtin = (BUILTIN_PLUGINS as readonly string[]).includes(moduleKey);
   const file = builtin ? path.join(BUILTIN_DIR, moduleKey, 'index.js') : path.resolve(baseDir, moduleKey);
   let mod: { default?: unknown };
+  let changed = false;
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    if (builtin) mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    else ({ namespace: mod, changed } = await importCurrentModule(file));
   } catch (err) {
     throw new PluginConfigError(where, `module=${moduleKey}: cannot load ${file}: ${(err as Error).message}`);
   }
@@ -92,5 +106,5 @@ export async function importDefinition(moduleKey: string, baseDir: string, where
   for (const key of Object.keys(def.options ?? {})) {
     if (key in HOST_KEYS) throw new PluginConfigError(where, `module=${moduleKey}: option '${key}' clashes with a host key`);
   }
-  return def as PluginDefinition;
+  return { definition: def as PluginDefinition, changed };
 }

@@ -1,9 +1,11 @@
 // Turns a section's raw key=value text into a plugin's typed options, against its schema.
+import { FALSY, TRUTHY } from '../config/datatypes.js';
 import type { OptionSpec, OptionsSchema, OptionValues } from './api.js';
 import { PluginConfigError } from './errors.js';
 
-const TRUE = new Set(['true', 'yes', 'on', '1']);
-const FALSE = new Set(['false', 'no', 'off', '0']);
+// the words of 4.2.5's boolean datatype, listed in the error from the very lists that parse them
+const orList = (words: readonly string[]): string => `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+const NOT_A_BOOLEAN = `not a valid boolean value: use ${orList(TRUTHY)} for true; ${orList(FALSY)} for false (any case)`;
 
 /** Parses `raw` (the plugin's own keys only); throws PluginConfigError naming `where` and the key. */
 export function parseOptions<S extends OptionsSchema>(schema: S, raw: Record<string, string>, where: string, pluginName: string): OptionValues<S> {
@@ -32,9 +34,9 @@ function parseValue(spec: OptionSpec, text: string, fail: (msg: string) => Error
       if (spec.choices && !spec.choices.includes(text)) throw fail(`must be one of ${spec.choices.join(', ')}`);
       return text;
     case 'boolean':
-      if (TRUE.has(text.toLowerCase())) return true;
-      if (FALSE.has(text.toLowerCase())) return false;
-      throw fail('not a boolean (true or false)');
+      if (TRUTHY.includes(text.toLowerCase())) return true;
+      if (FALSY.includes(text.toLowerCase())) return false;
+      throw fail(NOT_A_BOOLEAN);
     case 'list':
       return text.split(/[\s,]+/).filter(Boolean);
     case 'integer':

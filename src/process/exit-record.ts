@@ -17,7 +17,7 @@ export interface ExitRecord {
   stopRequested: boolean;
   /** epoch milliseconds of the exit */
   at: number;
-  /** milliseconds between spawn and exit */
+  /** whole milliseconds between spawn and exit */
   uptimeMs: number;
 }
 

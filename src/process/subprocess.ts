@@ -509,7 +509,8 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       tooQuickly: uptimeMs < this.config.startsecs * 1000,
       stopRequested: this.killing,
       at: exitedAtEpoch,
-      uptimeMs,
+      // whole milliseconds: the monotonic clock's fractions would reach plugins' payloads as floats
+      uptimeMs: Math.round(uptimeMs),
     };
     this.lastExitRecord = record;
     this.laststop = exitedAtEpoch;

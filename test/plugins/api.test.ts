@@ -60,5 +60,12 @@ test('options parse by type, with errors that name the section, the key and what
   fails({ url: 'x', mode: 'c' }, `${where}: mode=c: must be one of a, b`);
   fails({ url: 'x', count: '1.5' }, `${where}: count=1.5: not an integer`);
   fails({ url: 'x', count: '-1' }, `${where}: count=-1: must be at least 0`);
-  fails({ url: 'x', on: 'maybe' }, `${where}: on=maybe: not a boolean (true or false)`);
+  fails({ url: 'x', on: 'maybe' }, `${where}: on=maybe: not a valid boolean value: use yes, true, on or 1 for true; no, false, off or 0 for false (any case)`);
+});
+
+test('a boolean option takes the words of 4.2.5\'s boolean datatype, in any case, and only those', () => {
+  const parse = (on: string): boolean => parseOptions(schema, { url: 'x', on }, '[plugin:x] in /etc/s.conf', 'typed').on;
+  for (const word of ['yes', 'true', 'on', '1', 'YES', 'True', ' On ']) assert.equal(parse(word), true, word);
+  for (const word of ['no', 'false', 'off', '0', 'NO', 'False', 'oFF']) assert.equal(parse(word), false, word);
+  for (const word of ['maybe', 'y', 'n', '2', 'enabled', '']) assert.throws(() => parse(word), /not a valid boolean value: use yes, true, on or 1 for true; no, false, off or 0 for false/, JSON.stringify(word));
 });

@@ -1,5 +1,6 @@
 // stdout-prefix under load: three programs writing interleaved lines at full speed; supervisord's
 // stdout must hold only whole lines, each correctly prefixed, and every line of every program.
+// The pieces of a cut line are marked, in text and JSON mode.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
@@ -76,7 +77,7 @@ test('a bad [plugin:x] key stops the start with a clear error (exit 2); on a rel
   const conf = writeConfig(dir, good + bad);
   const refused = spawnSync(process.execPath, [SUPERVISORD_BIN, '-n', '-s', '-c', conf], { encoding: 'utf8', cwd: dir });
   assert.equal(refused.status, 2);
-  assert.match(refused.stderr, /^Error: \[plugin:bad\] in .*supervisord\.conf: unknown key 'colour' \(stdout-prefix accepts: color, format, mode, output\)\n/);
+  assert.match(refused.stderr, /^Error: \[plugin:bad\] in .*supervisord\.conf: unknown key 'colour' \(stdout-prefix accepts: color, cut_marker, format, mode, output\)\n/);
 
   writeConfig(dir, good);
   const daemon = startWithStdout(dir, ['-n', '-s', '-c', conf]);
@@ -90,4 +91,48 @@ test('a bad [plugin:x] key stops the start with a clear error (exit 2); on a rel
   } finally {
     await daemon.stop();
   }
+});
+
+test('the pieces of a line longer than log_line_maxbytes, and a line with no newline, are marked in text and JSON mode', async () => {
+  const dir = makeTempDir('sv-plugin-prefix-cut-');
+  const repeat = 60; // 60 x "abcé": 240 characters, 300 bytes; log_line_maxbytes=100
+  const long = 'abcé'.repeat(repeat);
+  const conf = writeConfig(
+    dir,
+    `[program:cutter]\ncommand=${process.execPath} ${fixture('cut-lines.mjs')} ${repeat}\nstdout_logfile=${dir}/cutter.log\nlog_line_maxbytes=100\n\n` +
+      `[plugin:text]\nmodule=stdout-prefix\n\n` +
+      `[plugin:json]\nmodule=stdout-prefix\nmode=json\n\n` +
+      `[plugin:custom]\nmodule=stdout-prefix\nformat={program}> {line} <\ncut_marker=(cut {cut})\n`,
+  );
+  const daemon = startWithStdout(dir, ['-n', '-c', conf]);
+  const lines = (): string[] => daemon.stdout().split('\n').slice(0, -1);
+  try {
+    const partials = (): number => lines().filter((l) => l.includes('waiting for input')).length;
+    await waitFor(() => partials() === 3, 20_000, `the partial line from the three plugins (have ${partials()})`);
+  } finally {
+    await daemon.stop();
+  }
+
+  // text: "cutter | PIECE [split]" for each piece that goes on in the next line, the last piece unmarked
+  const text = lines().filter((l) => l.startsWith('cutter | ')).map((l) => l.slice('cutter | '.length));
+  assert.equal(text.at(-1), 'waiting for input [partial]');
+  const pieces = text.slice(0, -1);
+  assert.ok(pieces.length >= 3, `300 bytes in pieces of at most 100: ${pieces.length} pieces`);
+  pieces.slice(0, -1).forEach((piece) => assert.ok(piece.endsWith(' [split]'), `a piece that goes on is marked: ${piece}`));
+  assert.ok(!pieces.at(-1)!.endsWith(']'), 'the last piece of the line is not marked');
+  const bare = pieces.map((p) => p.replace(/ \[split\]$/, ''));
+  assert.equal(bare.join(''), long, 'the pieces joined give the line back');
+  for (const piece of bare) assert.ok(Buffer.byteLength(piece) <= 100, `a piece of at most log_line_maxbytes: ${Buffer.byteLength(piece)} bytes`);
+
+  // json: a cut field on the pieces only, as the event's cut array
+  const records = lines().filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { line: string; cut?: string });
+  assert.deepEqual(records.map((r) => r.line), [...bare, 'waiting for input']);
+  assert.deepEqual(records.map((r) => r.cut ?? null), [...bare.map((_, i) => (i < bare.length - 1 ? 'split' : null)), 'partial']);
+  assert.deepEqual(Object.keys(records.at(-2)!), ['time', 'program', 'group', 'stream', 'pid', 'line'], 'a whole piece has no cut key');
+  assert.deepEqual(Object.keys(records.at(-1)!), ['time', 'program', 'group', 'stream', 'pid', 'line', 'cut']);
+
+  // a format with text after {line}: the mark stays with the line
+  const custom = lines().filter((l) => l.startsWith('cutter> '));
+  assert.equal(custom[0], `cutter> ${bare[0]} (cut split) <`);
+  assert.equal(custom.at(-1), 'cutter> waiting for input (cut partial) <');
 });

@@ -259,8 +259,11 @@ const HTTP_TEST_RUNS = 600;
 /** How long the daemon may take to close a connection after its client closed it. */
 const CONNECTION_CLOSE_MS = 5_000;
 
-/** The statuses a well-formed request may get (405: a WebSocket upgrade with another method than GET). */
-const PROPER = new Set([101, 200, 301, 400, 401, 404, 405, 411, 413, 431]);
+/**
+ * The statuses a well-formed request may get (405: a WebSocket upgrade with another method than GET;
+ * 403: a request that acts, or a WebSocket, whose Origin is not the server's own).
+ */
+const PROPER = new Set([101, 200, 301, 400, 401, 403, 404, 405, 411, 413, 431]);
 
 /** The logtail namespecs that name a configured process (the only files /logtail may stream). */
 const KNOWN_TAILS = /^\/logtail\/(web|web:web)(\/(stdout|stderr)?)?([/?].*)?$/;

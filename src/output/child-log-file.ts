@@ -91,7 +91,7 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
     this.report = options.report ?? (() => {});
     this.compressor =
       options.compress && this.backups > 0
-        ? new RotatedCopyCompressor(path, this.backups, (message) => this.report('warn', message))
+        ? new RotatedCopyCompressor(path, this.backups, (level, message) => this.report(level, message))
         : null;
     this.open('a');
     if (!this.rotatable && this.fd !== null && this.maxBytes > 0) {

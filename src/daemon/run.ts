@@ -97,9 +97,17 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   else logger.critical(`could not write pidfile ${settings.pidfile}`);
   ctx.onReady?.();
 
-  supervisor.start();
   let outcome: RunOutcome;
   try {
+    try {
+      supervisor.start();
+    } catch (err) {
+      // not expected (a program's own trouble is its spawnerr): stop what started, and let the
+      // finally below remove the pidfile and the sockets before the error ends the daemon
+      logger.critical(`cannot start the programs: ${(err as Error).stack ?? String(err)}`);
+      await stopEverything(supervisor, logger, ctx.signals, 'shutdown');
+      throw err;
+    }
     outcome = await new Promise<RunOutcome>((resolve) => {
       ctx.signals.setHandler((sig) => {
         const result = handleSignal(sig, supervisor, logger, rpc);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { announceNewLogFile } from '../output/new-file-events.js';
 import { CODE_BY_LEVEL, LEVELS } from './levels.js';
 import { formatLogLine } from './format.js';
 
@@ -96,11 +97,14 @@ export class RotatingFileSink implements LogSink {
     this.rotationFailing = false;
     this.fd = fs.openSync(this.path, 'w');
     this.size = 0;
+    // before a line is written to it: a follower (maintail -f) finishes the old file first
+    announceNewLogFile(this.path);
   }
 
   reopen(): void {
     this.close();
     this.open();
+    announceNewLogFile(this.path);
   }
 
   close(): void {

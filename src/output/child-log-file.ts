@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { consumeFront } from './chunk-queue.js';
 import { RotatedCopyCompressor } from './compressor.js';
 import type { LogTarget } from './log-target.js';
+import { announceNewLogFile } from './new-file-events.js';
 import { shiftBackups } from './rotation.js';
 
 /** Bytes queued for the disk above which write() asks the reader to pause (the child's pipe then fills). */
@@ -91,7 +92,7 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
     this.report = options.report ?? (() => {});
     this.compressor =
       options.compress && this.backups > 0
-        ? new RotatedCopyCompressor(path, this.backups, (message) => this.report('warn', message))
+        ? new RotatedCopyCompressor(path, this.backups, (level, message) => this.report(level, message))
         : null;
     this.open('a');
     if (!this.rotatable && this.fd !== null && this.maxBytes > 0) {
@@ -146,6 +147,7 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
     await this.flush();
     this.closeFd();
     this.open('a');
+    announceNewLogFile(this.path);
   }
 
   /** Empty the file (4.2.5's clearProcessLogs): bytes queued before the call are written first. */
@@ -317,5 +319,7 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
       this.report('info', `rotating ${this.path} again`);
     }
     this.open('truncate');
+    // before a byte is written to it: a follower finishes the old file, then reads this one whole
+    announceNewLogFile(this.path);
   }
 }

@@ -26,9 +26,8 @@ export interface ProcessCommunication {
 export interface ProcessOutputOptions {
   config: ProcessConfig;
   logger: Logger;
-  /** resolved paths; null = NONE */
-  stdoutLogfile: string | null;
-  stderrLogfile: string | null;
+  /** the paths as far as they exist (null = NONE, or an AUTO file not made yet) */
+  logPaths: { readonly stdout: string | null; readonly stderr: string | null };
   /** [supervisord] strip_ansi */
   stripAnsi: boolean;
   /** the daemon's syslog writer, used when the program has *_syslog=true */
@@ -52,11 +51,12 @@ export class ProcessOutput {
   /** Open the log files that are not open yet. */
   open(): void {
     const { config } = this.options;
-    if (this.stdoutFile === null && this.options.stdoutLogfile !== null) {
-      this.stdoutFile = this.openFile(this.options.stdoutLogfile, config.stdout_logfile_maxbytes, config.stdout_logfile_backups, this.settings.stdout.compress);
+    const { stdout, stderr } = this.options.logPaths;
+    if (this.stdoutFile === null && stdout !== null) {
+      this.stdoutFile = this.openFile(stdout, config.stdout_logfile_maxbytes, config.stdout_logfile_backups, this.settings.stdout.compress);
     }
-    if (this.stderrFile === null && this.options.stderrLogfile !== null && !config.redirect_stderr) {
-      this.stderrFile = this.openFile(this.options.stderrLogfile, config.stderr_logfile_maxbytes, config.stderr_logfile_backups, this.settings.stderr.compress);
+    if (this.stderrFile === null && stderr !== null && !config.redirect_stderr) {
+      this.stderrFile = this.openFile(stderr, config.stderr_logfile_maxbytes, config.stderr_logfile_backups, this.settings.stderr.compress);
     }
   }
 

@@ -9,11 +9,35 @@ export class LogReadError extends Error {
   constructor(
     readonly fault: LogReadFault,
     readonly path: string,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${fault}: ${detail}`);
     this.name = 'LogReadError';
   }
+}
+
+/**
+ * The most bytes one read returns. A JavaScript string holds at most ~512 Mi characters and the
+ * XML-RPC answer is built as one: past that, a read would fail with a misleading UTF-8 error after
+ * allocating the whole slice. 64 MiB is far more than a page or supervisorctl shows at once.
+ */
+export const MAX_LOG_READ_BYTES = 64 * 1024 * 1024;
+
+/** A read asked for more than MAX_LOG_READ_BYTES: 4.2.5's FAILED, with a text that says why (beyond 4.2.5). */
+export class LogReadTooLargeError extends LogReadError {
+  constructor(path: string, bytes: number) {
+    super(
+      'FAILED',
+      path,
+      `reading ${bytes} bytes of ${path} exceeds the ${MAX_LOG_READ_BYTES / 1024 / 1024} MiB one log read may return; read it in parts with offset and length`,
+    );
+    this.name = 'LogReadTooLargeError';
+  }
+}
+
+/** Refuses before the buffer is allocated. */
+function checkReadSize(path: string, bytes: number): void {
+  if (bytes > MAX_LOG_READ_BYTES) throw new LogReadTooLargeError(path, bytes);
 }
 
 /**
@@ -61,7 +85,8 @@ function openForReading(path: string): number {
  * 4.2.5's readFile (readLog, readProcessStdoutLog, readProcessStderrLog):
  * offset < 0 with length 0 gives the last |offset| bytes; offset >= 0 with length 0 gives the rest
  * of the file; offset >= 0 with length > 0 gives up to length bytes. A negative offset with a
- * non-zero length, or a negative length, is BAD_ARGUMENTS; a missing file NO_FILE; I/O errors FAILED.
+ * non-zero length, or a negative length, is BAD_ARGUMENTS; a missing file NO_FILE; I/O errors FAILED,
+ * and so is a read of more than MAX_LOG_READ_BYTES (LogReadTooLargeError, before anything is read).
  */
 export function readLogSlice(path: string, offset: number, length: number): string {
   if (!Number.isInteger(offset) || !Number.isInteger(length)) {
@@ -73,14 +98,13 @@ export function readLogSlice(path: string, offset: number, length: number): stri
   let bytes: Buffer;
   try {
     const size = fs.fstatSync(fd).size;
-    if (offset < 0) {
-      const start = Math.max(0, size + offset);
-      bytes = readAt(fd, start, Math.min(-offset, size - start));
-    } else {
-      const available = Math.max(0, size - offset);
-      bytes = readAt(fd, offset, length === 0 ? available : Math.min(length, available));
-    }
+    const start = offset < 0 ? Math.max(0, size + offset) : offset;
+    const available = Math.max(0, size - start);
+    const wanted = offset < 0 ? Math.min(-offset, available) : length === 0 ? available : Math.min(length, available);
+    checkReadSize(path, wanted);
+    bytes = readAt(fd, start, wanted);
   } catch (err) {
+    if (err instanceof LogReadError) throw err;
     throw new LogReadError('FAILED', path, (err as Error).message);
   } finally {
     fs.closeSync(fd);
@@ -93,6 +117,7 @@ export function readLogSlice(path: string, offset: number, length: number): stri
  * When the file holds more than offset+length bytes, overflow is set and the read moves to the end;
  * the new offset is always the file size. A missing or unreadable file gives ['', offset, false]
  * (the RPC layer answers ['', 0, false] itself when the process has no log file at all).
+ * A length that would return more than MAX_LOG_READ_BYTES throws LogReadTooLargeError.
  */
 export function tailLog(path: string, offset: number, length: number): [string, number, boolean] {
   let fd: number;
@@ -116,8 +141,12 @@ export function tailLog(path: string, offset: number, length: number): [string, 
     }
     if (offset < 0) offset = 0;
     if (length < 0) length = 0;
-    bytes = length === 0 ? Buffer.alloc(0) : readAt(fd, offset, length);
-  } catch {
+    // a length past the end reads what is there: never allocate more than that
+    const wanted = Math.min(length, Math.max(0, size - offset));
+    checkReadSize(path, wanted);
+    bytes = wanted === 0 ? Buffer.alloc(0) : readAt(fd, offset, wanted);
+  } catch (err) {
+    if (err instanceof LogReadTooLargeError) throw err;
     return ['', offset, false];
   } finally {
     fs.closeSync(fd);

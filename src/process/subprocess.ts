@@ -13,6 +13,7 @@ import type { OutputCountsView } from '../output/output-counts.js';
 import { OutputPump, type ChunkHandler } from '../output/pipe-to-log.js';
 import { ProcessOutput, type ProcessCommunication } from '../output/process-output.js';
 import type { SyslogWriter } from '../output/syslog.js';
+import { AutoLogError, type ChildLogPaths } from './child-log-paths.js';
 import { CommandError, resolveCommand, searchPath } from './command.js';
 import { childEnvironment } from './environment.js';
 import { emitSafely } from './emit-safely.js';
@@ -65,10 +66,8 @@ export interface SubprocessOptions {
   daemonEnv: NodeJS.ProcessEnv;
   /** SUPERVISOR_SERVER_URL when the program has no serverurl of its own; null if no server */
   serverUrl: string | null;
-  /** resolved stdout log path (AUTO already turned into a file name); null = NONE */
-  stdoutLogfile: string | null;
-  /** resolved stderr log path; null = NONE */
-  stderrLogfile: string | null;
+  /** the log paths; an AUTO one not made yet is made at spawn, and a failure there is a spawn error */
+  logPaths: ChildLogPaths;
   /** false while supervisord shuts down or restarts: no automatic (re)start then */
   mayStartAutomatically: () => boolean;
   /** [supervisord] strip_ansi */
@@ -152,8 +151,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     this.output = new ProcessOutput({
       config: options.config,
       logger: options.logger,
-      stdoutLogfile: options.stdoutLogfile,
-      stderrLogfile: options.stderrLogfile,
+      logPaths: options.logPaths,
       stripAnsi: options.stripAnsi ?? false,
       syslog: options.syslog ?? null,
       wantsLines: () => this.hasLineConsumers,
@@ -239,9 +237,11 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
 
     let request: LaunchRequest;
     try {
+      // an AUTO log that could not be made yet (childlogdir full): this program cannot start, the others can
+      this.options.logPaths.create();
       request = this.launchRequest();
     } catch (err) {
-      if (!(err instanceof CommandError)) throw err;
+      if (!(err instanceof CommandError) && !(err instanceof AutoLogError)) throw err;
       this.failStart({ spawnerr: err.message, detail: err.message, childStderr: null });
       return undefined;
     }
@@ -372,9 +372,9 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       statename: processStateName(this.currentState),
       spawnerr: this.spawnError ?? '',
       exitstatus: this.exitStatus ?? 0,
-      logfile: this.options.stdoutLogfile ?? '',
-      stdout_logfile: this.options.stdoutLogfile ?? '',
-      stderr_logfile: this.options.stderrLogfile ?? '',
+      logfile: this.options.logPaths.stdout ?? '',
+      stdout_logfile: this.options.logPaths.stdout ?? '',
+      stderr_logfile: this.options.logPaths.stderr ?? '',
       pid: this.currentPid,
     };
     return { ...info, description: describeProcess(info) };

@@ -1,10 +1,11 @@
 // The supervision core: the process groups of one run, the operations on them (start, stop, signal,
 // by name, by group, all) and the ordered shutdown, as 4.2.5's supervisord and rpcinterface do them.
 import { EventEmitter } from 'node:events';
-import type { Config, GroupConfig, LogfileSetting, ProcessConfig } from '../config/types.js';
+import type { Config, GroupConfig, ProcessConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
-import { clearAutoChildLogDir, createAutoChildLogFile } from '../output/auto-log-names.js';
+import { clearAutoChildLogDir } from '../output/auto-log-names.js';
 import { SyslogWriter } from '../output/syslog.js';
+import { AutoLogError, ChildLogPaths } from './child-log-paths.js';
 import { CommandError, resolveCommand, searchPath } from './command.js';
 import { emitSafely } from './emit-safely.js';
 import { FAULT_CODES, SupervisorError, type ProcessResult } from './faults.js';
@@ -380,8 +381,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       logger: this.logger,
       daemonEnv: this.env,
       serverUrl: this.config.server.serverurl,
-      stdoutLogfile: this.logfilePath(config, 'stdout', config.stdout_logfile),
-      stderrLogfile: this.logfilePath(config, 'stderr', config.stderr_logfile),
+      logPaths: this.logPaths(config),
       mayStartAutomatically: () => this.currentState === SupervisorState.RUNNING,
       stripAnsi: this.config.supervisord.strip_ansi,
       syslog: config.stdout_syslog || config.stderr_syslog ? this.childSyslog() : null,
@@ -401,14 +401,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return proc;
   }
 
-  private logfilePath(config: ProcessConfig, channel: 'stdout' | 'stderr', setting: LogfileSetting): string | null {
-    if (setting !== 'AUTO') return setting;
-    const { childlogdir, identifier } = this.config.supervisord;
+  /** AUTO logs are made now, as in 4.2.5; one that cannot be is said here and tried again at each start of the program. */
+  private logPaths(config: ProcessConfig): ChildLogPaths {
+    const paths = new ChildLogPaths(config.name, { stdout: config.stdout_logfile, stderr: config.stderr_logfile }, this.config.supervisord);
     try {
-      return createAutoChildLogFile(childlogdir, config.name, channel, identifier);
+      paths.create();
     } catch (err) {
-      throw new Error(`cannot create the AUTO ${channel} log of ${config.name} in childlogdir ${childlogdir}: ${(err as Error).message}`);
+      if (!(err instanceof AutoLogError)) throw err;
+      this.logger.error(`${err.message}; ${config.name} cannot start until it can be made`);
     }
+    return paths;
   }
 
   private processesByPriority(): Subprocess[] {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { ConfigError } from '../config/errors.js';
 import type { Config, GroupConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
-import { LogReadError, readLogSlice, tailLog } from '../output/tail.js';
+import { LogReadError, LogReadTooLargeError, readLogSlice, tailLog } from '../output/tail.js';
 import type { ProcessResult } from '../process/faults.js';
 import { SupervisorState, supervisorStateName, SIGNALLABLE_STATES } from '../process/states.js';
 import type { Subprocess } from '../process/subprocess.js';
@@ -62,6 +62,8 @@ async function faulting<T>(work: () => T | Promise<T>): Promise<T> {
 }
 
 function logFault(err: unknown): never {
+  // a read past the cap says why (4.2.5 has no cap: its answer would fail as a whole)
+  if (err instanceof LogReadTooLargeError) throw new RpcFault(err.fault, err.detail);
   // 4.2.5 raises the bare fault name from readFile's ValueError
   if (err instanceof LogReadError) throw new RpcFault(err.fault);
   throw err;
@@ -244,7 +246,11 @@ export class SupervisorNamespace {
   private tailProcessLog(name: XmlRpcValue, offset: XmlRpcValue, length: XmlRpcValue, channel: 'stdout' | 'stderr'): XmlRpcValue {
     const path = this.logPath(this.process(name), channel);
     if (path === '' || !fs.existsSync(path)) return ['', 0, false];
-    return tailLog(path, intParam(offset, 'offset'), intParam(length, 'length'));
+    try {
+      return tailLog(path, intParam(offset, 'offset'), intParam(length, 'length'));
+    } catch (err) {
+      return logFault(err);
+    }
   }
 
   private async clearProcessLogs(name: XmlRpcValue): Promise<boolean> {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LogDecodeError, LogReadError, readLogSlice, tailLog } from '../../src/output/tail.js';
+import { LogDecodeError, LogReadError, LogReadTooLargeError, MAX_LOG_READ_BYTES, readLogSlice, tailLog } from '../../src/output/tail.js';
 
 let dir: string;
 let file: string;
@@ -56,6 +56,26 @@ describe('readLogSlice', () => {
     fs.writeFileSync(accented, 'é\n');
     assert.throws(() => readLogSlice(accented, -2, 0), LogDecodeError);
     assert.equal(readLogSlice(accented, -3, 0), 'é\n');
+  });
+  it('reads up to MAX_LOG_READ_BYTES and refuses one byte more before reading anything', () => {
+    const sparse = path.join(dir, 'sparse.log');
+    fs.writeFileSync(sparse, '');
+    fs.truncateSync(sparse, MAX_LOG_READ_BYTES + 1);
+    assert.equal(readLogSlice(sparse, 1, 0).length, MAX_LOG_READ_BYTES);
+    assert.equal(readLogSlice(sparse, -MAX_LOG_READ_BYTES, 0).length, MAX_LOG_READ_BYTES);
+    assert.equal(readLogSlice(sparse, 0, MAX_LOG_READ_BYTES).length, MAX_LOG_READ_BYTES);
+    for (const [offset, length] of [[0, 0], [-MAX_LOG_READ_BYTES - 1, 0], [0, MAX_LOG_READ_BYTES + 1]] as const) {
+      assert.throws(
+        () => readLogSlice(sparse, offset, length),
+        (err: unknown) => err instanceof LogReadTooLargeError && err.fault === 'FAILED' && /exceeds the 64 MiB/.test(err.message),
+        `readLogSlice(${offset}, ${length})`,
+      );
+    }
+    assert.equal(tailLog(sparse, 1, MAX_LOG_READ_BYTES)[0].length, MAX_LOG_READ_BYTES);
+    assert.throws(() => tailLog(sparse, 0, MAX_LOG_READ_BYTES + 1), LogReadTooLargeError);
+    // a length far past the end of a small file reads what is there
+    assert.deepEqual(tailLog(file, 0, 2 ** 40), [fs.readFileSync(file, 'utf8'), fs.statSync(file).size, false]);
+    fs.rmSync(sparse);
   });
 });
 

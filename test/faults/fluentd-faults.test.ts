@@ -1,7 +1,8 @@
 // The fluentd plugin against a forward receiver that is down when supervisord starts (then comes
 // up), that acknowledges slowly (at first later than ack_timeout), and whose connections are reset
 // mid-stream: with ack=true every line reaches the receiver at least once (counted as distinct
-// line numbers), the program's log file has every line, and the daemon answers RPC throughout.
+// line numbers), the program's log file has every line, and the daemon answers RPC throughout;
+// still down at shutdown, what was not delivered is kept in the spool for the next start.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,18 +34,19 @@ async function assertShippedEverything(daemon: FaultDaemon, receiver: ForwardRec
   assert.equal(lineCount(path.join(daemon.dir, 'spam.log')), LINES);
   await assertAnswersRpc(daemon);
   await daemon.stop();
-  assert.match(daemon.mainLog(), /INFO plugin ship: ship: flushed\n/, 'flushed with no record dropped');
+  assert.match(daemon.mainLog(), /INFO plugin ship: flushed\n/, 'flushed with no record dropped');
 }
 
 test('receiver down when supervisord starts, up once the program has written everything: every line arrives', async (t) => {
   const receiver = new ForwardReceiver();
   const port = await freePort();
-  const daemon = startShipping('fluentd-down', port, 'buffer_size=500\nspool_file={DIR}/ship.spool\n', 2);
+  // memory at its minimum: most of what waits goes to the spool
+  const daemon = startShipping('fluentd-down', port, 'buffer_max_bytes=65536\n', 2);
   t.after(async () => {
     await daemon.stop();
     await receiver.kill();
   });
-  await daemon.waitForLog(/WARN plugin ship: connection to 127\.0\.0\.1:\d+ failed \(.*\): records wait in memory and in the spool, reconnecting/);
+  await daemon.waitForLog(/WARN plugin ship: connection to 127\.0\.0\.1:\d+ failed \(.*\): records wait in memory and in the spool \(.*\), reconnecting/);
   await waitFor(() => lineCount(path.join(daemon.dir, 'spam.log')) >= LINES, 20_000, 'the program to finish while Fluentd is down');
   // while it is away the daemon serves RPC as usual
   await assertAnswersRpc(daemon);
@@ -60,18 +62,18 @@ test('receiver slow to acknowledge (first later than ack_timeout, then within it
   const proxy = new FaultProxy(receiver.port);
   proxy.plan.replyDelayMs = 1500;
   await proxy.listen();
-  const daemon = startShipping('fluentd-slow', proxy.port, 'batch_size=100\n', 20);
+  const daemon = startShipping('fluentd-slow', proxy.port, '', 20);
   t.after(async () => {
     await daemon.stop();
     await proxy.close();
     await receiver.kill();
   });
-  // acks 1.5 s late for an ack_timeout of 1 s: each batch is resent until acks come in time
-  await daemon.waitForLog(/WARN plugin ship: \d+ records not confirmed \(ack response timeout\): sending them again/, 15_000);
+  // acks 1.5 s late for an ack_timeout of 1 s: the connection is given up and what it had in flight resent
+  await daemon.waitForLog(/WARN plugin ship: connection to 127\.0\.0\.1:\d+ failed \(no acknowledgement within 1s\), \d+ records not acknowledged will be sent again: records wait in memory and in the spool \(.*\), reconnecting/, 15_000);
   await assertAnswersRpc(daemon);
   proxy.plan.replyDelayMs = 300;
   await assertShippedEverything(daemon, receiver, 'slow acks');
-  assert.ok(receiver.events.length > LINES, 'batches whose ack came too late were sent again');
+  assert.ok(receiver.events.length > LINES, 'chunks whose ack came too late were sent again');
   t.diagnostic(`${receiver.events.length} records for ${LINES} lines`);
 });
 
@@ -82,7 +84,7 @@ test('connections reset mid-stream, five times in a row: every line arrives', as
   // connections 0..4 are cut after 3..40 KB (mid-entry, RST); the sixth is left alone
   proxy.plan.resetAfter = (n) => (n < 5 ? 3000 + ((n * 7919) % 37_000) : null);
   await proxy.listen();
-  const daemon = startShipping('fluentd-reset', proxy.port, 'batch_size=200\n', 10);
+  const daemon = startShipping('fluentd-reset', proxy.port, '', 10);
   t.after(async () => {
     await daemon.stop();
     await proxy.close();
@@ -94,16 +96,16 @@ test('connections reset mid-stream, five times in a row: every line arrives', as
   t.diagnostic(`${proxy.connections} connections, ${proxy.resets} reset; ${receiver.events.length} records for ${LINES} lines`);
 });
 
-test('receiver still down at shutdown: the records left in memory and in the spool are counted in the log', async (t) => {
+test('receiver still down at shutdown: what memory held is written to the spool, and what waits there for the next start is said', async (t) => {
   const port = await freePort();
-  const daemon = startShipping('fluentd-down-stop', port, 'buffer_size=500\nspool_file={DIR}/ship.spool\nflush_timeout=1\n', 2);
+  const daemon = startShipping('fluentd-down-stop', port, 'buffer_max_bytes=65536\nflush_timeout=1\n', 2);
   t.after(() => daemon.stop());
   await waitFor(() => lineCount(path.join(daemon.dir, 'spam.log')) >= LINES, 20_000, 'the program to finish');
   await assertAnswersRpc(daemon);
   await daemon.stop();
   const log = daemon.mainLog();
-  const counted = /ERRO plugin ship: ship: flush_timeout reached, (\d+) records not shipped \(not acknowledged by 127\.0\.0\.1:\d+\)\n/.exec(log);
+  const counted = /WARN plugin ship: flush_timeout reached: (\d+) records not acknowledged by 127\.0\.0\.1:\d+; (\d+) records wait in the spool \((.*)\) for the next start\n/.exec(log);
   assert.ok(counted, `the records left unshipped are counted\n--- log:\n${log}`);
-  assert.equal(Number(counted[1]), LINES, 'every line is either shipped or counted');
-  assert.ok(!fs.existsSync(path.join(daemon.dir, 'ship.spool')), 'the spool, read by no one after this run, is removed');
+  assert.equal(Number(counted[2]), LINES, 'every line waits for the next start');
+  assert.ok(fs.readdirSync(counted[3]!).some((name) => name.endsWith('.spool')), 'the spool is kept for the next start');
 });

@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { freePort, waitFor } from '../helpers/daemon.js';
+import { freePort, makeTempDir, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
+import { getOverSocket, parseMetrics } from '../metrics/scrape.js';
 import { ForwardReceiver } from '../plugins/forward-receiver.js';
+import { readSegment, spoolDir, spoolSegments } from '../plugins/spool-files.js';
 import { FaultProxy } from './fault-proxy.js';
 import { assertAllSeqs, assertAnswersRpc, FOREVER, lineCount, seqsOf, SPAM_LINES, startFaultDaemon, type FaultDaemon } from './helpers.js';
+import { mountNamespaceLauncher, mountNamespaceUnavailable, RPC_SECTIONS, seenBy } from './system.js';
 
 const LINES = 3000;
 
@@ -108,4 +111,54 @@ test('receiver still down at shutdown: what memory held is written to the spool,
   assert.ok(counted, `the records left unshipped are counted\n--- log:\n${log}`);
   assert.equal(Number(counted[2]), LINES, 'every line waits for the next start');
   assert.ok(fs.readdirSync(counted[3]!).some((name) => name.endsWith('.spool')), 'the spool is kept for the next start');
+});
+
+test('the spool on a full disk (ENOSPC, a small tmpfs as childlogdir): whole records only, what does not fit is dropped and counted, what fits arrives', { skip: mountNamespaceUnavailable() ?? false }, async (t) => {
+  const LINES = 20_000;
+  const dir = makeTempDir('sv-fault-fluentd-full-');
+  const small = path.join(dir, 'small');
+  fs.mkdirSync(small);
+  const socket = path.join(dir, 'sv.sock');
+  const port = await freePort();
+  const conf = writeConfig(
+    dir,
+    RPC_SECTIONS(socket) +
+      `[program:spam]\ncommand=${process.execPath} ${SPAM_LINES} spam ${LINES} 1\nstartsecs=0\nautorestart=false\nstdout_logfile=${dir}/spam.log\n` +
+      `[plugin:ship]\nmodule=fluentd\nport=${port}\nprograms=spam\nbuffer_max_bytes=65536\nreconnect_max_delay=0.2\n`,
+  );
+  // childlogdir (and so the plugin's state directory) on 512 KiB: the disk fills long before spool_max_bytes
+  fs.writeFileSync(conf, fs.readFileSync(conf, 'utf8').replace(`childlogdir=${dir}`, `childlogdir=${small}`));
+  const daemon = startDaemon(dir, ['-n', '-c', conf], { launcher: mountNamespaceLauncher(`mount -t tmpfs -o size=512k tmpfs ${small}`) });
+  const receiver = new ForwardReceiver();
+  t.after(async () => {
+    await daemon.stop();
+    await receiver.kill();
+  });
+  const line = await daemon.waitForLog(/WARN plugin ship: dropped (\d+) records: the spool in \S+ cannot be written: ENOSPC[^;]*; \d+ dropped in this run\n/, 30_000);
+  await waitFor(() => lineCount(path.join(dir, 'spam.log')) >= LINES, 20_000, 'the program to finish');
+  // every segment holds whole records: a write cut short by the full disk was taken back
+  const spool = seenBy(daemon.child.pid!, spoolDir(small, 'ship'));
+  const segments = spoolSegments(spool);
+  assert.ok(segments.length > 0);
+  for (const file of segments) assert.equal(readSegment(file).at(-1)?.end ?? 0, fs.statSync(file).size, `${file} ends with a whole record`);
+  await assertAnswersRpc({ ...daemon, socket });
+
+  await receiver.listen(port);
+  const scrape = async (): Promise<{ dropped: number; buffered: number; spooled: number }> => {
+    const m = parseMetrics((await getOverSocket(socket, '/metrics')).body);
+    const of = (family: string, name: string): number => m.find(family, { plugin: 'ship', name }) ?? 0;
+    return { dropped: of('supervisor_plugin_counter_total', 'records_dropped'), buffered: of('supervisor_plugin_gauge', 'buffer_bytes'), spooled: of('supervisor_plugin_gauge', 'spool_bytes') };
+  };
+  let last = await scrape();
+  const deadline = Date.now() + 30_000;
+  while (last.buffered > 0 || last.spooled > 0) {
+    assert.ok(Date.now() < deadline, `memory and spool to be emptied: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    last = await scrape();
+  }
+  const delivered = new Set(shipped(receiver)).size;
+  assert.equal(delivered + last.dropped, LINES, `every line delivered (${delivered}) or counted as dropped (${last.dropped})`);
+  assert.ok(Number(/dropped (\d+) records/.exec(line)![1]) > 0);
+  await assertAnswersRpc({ ...daemon, socket });
+  t.diagnostic(`${delivered} delivered, ${last.dropped} dropped on a 512 KiB spool`);
 });

@@ -11,8 +11,9 @@ extensionCodec.register({ type: 0, encode: () => null, decode: () => 0 });
 
 export interface SpoolRecord {
   file: string;
-  /** where the record starts in its file */
+  /** where the record starts in its file, and where it ends */
   offset: number;
+  end: number;
   delivered: boolean;
   tag: string;
   messages: string[];
@@ -45,7 +46,7 @@ export function readSegment(file: string): SpoolRecord[] {
     if (end > bytes.length) break;
     const tag = bytes.toString('utf8', at + HEADER_BYTES, at + HEADER_BYTES + tagBytes);
     const messages = [...decodeMulti(bytes.subarray(at + HEADER_BYTES + tagBytes, end), { extensionCodec })].map((entry) => String((entry as [unknown, { message: unknown }])[1].message));
-    records.push({ file, offset: at, delivered: bytes[at + 3] === 1, tag, messages });
+    records.push({ file, offset: at, end, delivered: bytes[at + 3] === 1, tag, messages });
     at = end;
   }
   return records;

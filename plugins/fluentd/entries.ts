@@ -104,20 +104,29 @@ const ENTRY_START_BYTES = 11;
  * concatenated msgpack entries (a PackedForward body).
  */
 export function encodeLineEntries(timeMs: number, textKey: string, lines: readonly string[], fields: RecordFields): Buffer {
+  if (lines.length === 0) return Buffer.alloc(0);
   const pairs = encodePairs(fields);
-  const head = Buffer.allocUnsafe(ENTRY_START_BYTES + 3 + maxBytes(textKey));
-  let headLength = writeEntryStart(head, 0, timeMs);
-  headLength = mapHeader(head, headLength, Object.keys(fields).length + 1);
-  headLength = writeStr(head, headLength, textKey);
-  let room = 0;
-  for (const line of lines) room += headLength + 5 + 3 * line.length + pairs.length;
+  const headRoom = Buffer.allocUnsafe(ENTRY_START_BYTES + 3 + maxBytes(textKey));
+  let headLength = writeEntryStart(headRoom, 0, timeMs);
+  headLength = mapHeader(headRoom, headLength, Object.keys(fields).length + 1);
+  headLength = writeStr(headRoom, headLength, textKey);
+  const head = headRoom.subarray(0, headLength);
+  // between two lines, one entry's fields and the next one's head: one copy instead of two
+  const between = Buffer.concat([pairs, head]);
+  let room = head.length;
+  for (const line of lines) room += 5 + 3 * line.length + between.length;
   const out = reserve(room);
-  let at = 0;
-  for (const line of lines) {
-    at += head.copy(out, at, 0, headLength);
-    at = writeStr(out, at, line);
-    at += pairs.copy(out, at);
+  out.set(head, 0);
+  let at = head.length;
+  for (let i = 0; i < lines.length; i++) {
+    at = writeStr(out, at, lines[i]!);
+    if (i + 1 < lines.length) {
+      out.set(between, at);
+      at += between.length;
+    }
   }
+  out.set(pairs, at);
+  at += pairs.length;
   return Buffer.from(out.subarray(0, at));
 }
 

@@ -94,7 +94,6 @@ export class ForwardConnection<T extends Outgoing> {
     socket.setNoDelay(true);
     socket.on('connect', () => {
       this.connected = true;
-      this.retryDelay = FIRST_RETRY_MS;
       this.events.ready();
     });
     socket.on('error', (err) => this.fail(socket, err.message));
@@ -119,6 +118,9 @@ export class ForwardConnection<T extends Outgoing> {
     if (entry === undefined) return; // resent on another connection since
     clearTimeout(entry.timer);
     this.inFlight.delete(id);
+    // the delay starts over once a connection delivers, not when it opens: a receiver that
+    // accepts and hangs up at once is tried again ever less often
+    this.retryDelay = FIRST_RETRY_MS;
     this.events.delivered(entry.item);
   }
 

@@ -300,7 +300,8 @@ class DropReport {
 }
 
 export function bytesText(bytes: number): string {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  const unit = (size: number, name: string): string => `${Number.isInteger(bytes / size) ? bytes / size : (bytes / size).toFixed(1)} ${name}`;
+  if (bytes >= 1024 * 1024) return unit(1024 * 1024, 'MiB');
+  if (bytes >= 1024) return unit(1024, 'KiB');
   return `${bytes} bytes`;
 }

@@ -159,7 +159,7 @@ export interface PluginContext<Options> {
   /**
    * A directory of this instance's own that outlives restarts and reloads of supervisord (a spool,
    * a checkpoint), created when first read; reading it throws when it cannot be created or another
-   * live supervisord holds it. In-process: `<childlogdir>/supervisor-ts-state/<identifier>/plugin-<name>`.
+   * live process (another supervisord sharing childlogdir and identifier) holds it. In-process: `<childlogdir>/supervisor-ts-state/<identifier>/plugin-<name>`.
    */
   readonly stateDir: string;
   metrics: PluginMetrics;

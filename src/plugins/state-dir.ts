@@ -19,8 +19,9 @@ export function pathSegment(text: string): string {
 }
 
 /**
- * Creates `dir` (mode 0700) and records this process as its owner; throws when it cannot be
- * created or a live process that is not this one owns it. A crashed owner's claim is taken over.
+ * Creates `dir` (mode 0700) and records this process (a supervisord, or a plugin run as a listener)
+ * as its owner; throws when it cannot be created or a live process that is not this one owns it.
+ * A crashed owner's claim is taken over.
  */
 export function claimStateDir(dir: string): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -30,7 +31,7 @@ export function claimStateDir(dir: string): string {
     const owner = readOwner(ownerFile);
     if (owner === me) return dir;
     if (owner !== null && processIdentity(Number(owner.split(' ')[0])) === owner) {
-      throw new Error(`${dir} is in use by another supervisord (pid ${owner.split(' ')[0]})`);
+      throw new Error(`${dir} is in use by another process (pid ${owner.split(' ')[0]})`);
     }
     // written aside then renamed: a reader never sees half an owner
     const claim = `${ownerFile}.${process.pid}`;
@@ -39,7 +40,7 @@ export function claimStateDir(dir: string): string {
     // two daemons that took over the same dead claim at once: the last rename wins
   }
   if (readOwner(ownerFile) === me) return dir;
-  throw new Error(`${dir} is in use by another supervisord (pid ${readOwner(ownerFile)?.split(' ')[0] ?? 'unknown'})`);
+  throw new Error(`${dir} is in use by another process (pid ${readOwner(ownerFile)?.split(' ')[0] ?? 'unknown'})`);
 }
 
 function readOwner(file: string): string | null {

@@ -53,7 +53,7 @@ test('stateDir outlives reloads and restarts, is the instance\'s own, survives t
     fs.writeFileSync(otherConf, `[supervisord]\nlogfile=${other}/supervisord.log\npidfile=${other}/supervisord.pid\nchildlogdir=${dir}\nnocleanup=true\n\n${sections(other, otherSocket)}`);
     const second = startDaemon(other, ['-n', '-c', otherConf]);
     try {
-      await second.waitForLog(new RegExp(`ERRO plugin keeper: setup failed, plugin disabled: ${expected} is in use by another supervisord \\(pid ${daemon.child.pid}\\)`));
+      await second.waitForLog(new RegExp(`ERRO plugin keeper: setup failed, plugin disabled: ${expected} is in use by another process \\(pid ${daemon.child.pid}\\)`));
     } finally {
       await second.stop();
     }

@@ -26,8 +26,8 @@ const metrics = [
   { key: 'lost_fluentd', label: `${VARIANTS[0].label}: lines lost`, unit: '', better: 'lower', target: { max: 0 } },
   { key: 'repeats_fluentd', label: `${VARIANTS[0].label}: lines delivered twice`, unit: '', better: 'lower' },
   { key: 'cpuPerM_fluentd', label: `${VARIANTS[0].label}: daemon CPU per million lines`, unit: 's', better: 'lower' },
-  { key: 'spooled_fluentd', label: `${VARIANTS[0].label}: % of lines that waited in the spool`, unit: '%', better: 'lower' },
-  { key: 'receiverCpuPerM', label: `${VARIANTS[0].label}: receiver CPU per million lines (the harness, its own process)`, unit: 's', better: 'lower' },
+  { key: 'spooled_fluentd', label: `${VARIANTS[0].label}: % of lines that waited in the spool`, unit: '%' },
+  { key: 'receiverCpuPerM', label: `${VARIANTS[0].label}: receiver CPU per million lines (the harness, its own process)`, unit: 's' },
   { key: 'rate_noop', label: `${VARIANTS[1].label}: lines/s delivered`, unit: '/s', better: 'higher' },
   { key: 'cpuPerM_noop', label: `${VARIANTS[1].label}: daemon CPU per million lines`, unit: 's', better: 'lower' },
 ];
@@ -109,10 +109,11 @@ export default {
   notes:
     'How fluentd ships (ADR 0011): each event\'s lines are encoded once into msgpack entries (the fields from a per-event ' +
     'template), grouped per tag into chunks of up to 1 MiB and sent as PackedForward messages, up to 4 MiB in flight, each ' +
-    'acknowledged by chunk id. During a burst, memory (8 MiB) fills in milliseconds and the rest of the burst goes through ' +
-    'the spool (appended, then read back as acknowledgements free memory): most of the lines take that path, which is why ' +
-    'no line is lost whatever the burst, up to 256 MiB. Through @fluent-org/logger, which encodes each record with a new ' +
-    'msgpack encoder, the client alone took 3 to 5 s of CPU per million records.',
+    'acknowledged by chunk id. Whenever the receiver acknowledges more slowly than the daemon reads the burst, memory ' +
+    '(8 MiB) fills within milliseconds and what follows waits in the spool (appended, then read back as acknowledgements ' +
+    'free memory): from none to most of the burst, from run to run, and no line is lost whatever the burst, up to 256 MiB ' +
+    'on disk. Before (through @fluent-org/logger, which encodes each record with a new msgpack encoder) the client alone ' +
+    'took 3 to 5 s of CPU per million records, and a burst of 20,000 lines lost a third of them.',
   defaultReps: 3,
   metrics,
   async once(daemon) {

@@ -92,7 +92,10 @@ export class ForwardConnection<T extends Outgoing> {
     const socket = net.connect({ host: this.options.host, port: this.options.port });
     this.socket = socket;
     socket.setNoDelay(true);
+    // a host that drops the SYN would otherwise hold the attempt for the kernel's minutes
+    socket.setTimeout(this.options.ackTimeoutMs, () => this.fail(socket, `no connection within ${this.options.ackTimeoutMs / 1000}s`));
     socket.on('connect', () => {
+      socket.setTimeout(0);
       this.connected = true;
       this.events.ready();
     });

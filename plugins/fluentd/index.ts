@@ -19,7 +19,7 @@ export default definePlugin({
     tag: { type: 'string', default: 'supervisor.{program}.{stream}', description: 'tag template: {program} {group} {stream} (stream is "state" for state events)' },
     state_events: { type: 'boolean', default: false, description: 'also ship PROCESS_STATE changes as records' },
     ack: { type: 'boolean', default: true, description: 'wait for Fluentd to acknowledge each chunk (at least once); false: at most once across a receiver crash' },
-    ack_timeout: { type: 'number', default: 10, min: 0.1, description: 'seconds to wait for an acknowledgement before reconnecting and sending again' },
+    ack_timeout: { type: 'number', default: 10, min: 0.1, description: 'seconds to wait for an acknowledgement (or a connection) before reconnecting and sending again' },
     buffer_max_bytes: { type: 'integer', default: 8 * 1024 * 1024, min: 64 * 1024, description: 'bytes of records kept in memory (those in flight included); more wait in the spool' },
     spool_max_bytes: { type: 'integer', default: 256 * 1024 * 1024, min: 0, description: 'bytes the spool may take on disk; past it records are dropped (0: no spool)' },
     reconnect_max_delay: { type: 'number', default: 30, min: 0.1, description: 'seconds between reconnection attempts at most' },

@@ -2,6 +2,7 @@
  *   writer block LINE_BYTES LINES        whole lines packed into writes of up to 64 KiB
  *   writer line  LINE_BYTES LINES        one write(2) per line
  *   writer paced LINE_BYTES LINES RATE   one write(2) per line, RATE lines per second
+ *   writer numbered LINE_BYTES LINES     as block, each line starting with its number (10 digits, from 0)
  * Each line is LINE_BYTES long including its newline. Compiled by bench/lib.mjs on first use;
  * bench/helpers/writer.py is the same program for a machine without a C compiler. */
 #define _POSIX_C_SOURCE 200809L
@@ -34,7 +35,9 @@ int main(int argc, char **argv) {
   unsigned long long lines = strtoull(argv[3], NULL, 10);
   if (line < 1) return 2;
   size_t per_write = 1;
-  if (strcmp(mode, "block") == 0 && line < 65536) per_write = 65536 / line;
+  int numbered = strcmp(mode, "numbered") == 0;
+  if ((strcmp(mode, "block") == 0 || numbered) && line < 65536) per_write = 65536 / line;
+  if (numbered && line < 12) return 2;
   char *buf = malloc(line * per_write);
   if (!buf) return 1;
   for (size_t i = 0; i < per_write; i++) {
@@ -58,6 +61,13 @@ int main(int argc, char **argv) {
   }
   for (unsigned long long done = 0; done < lines;) {
     unsigned long long n = lines - done < per_write ? lines - done : per_write;
+    if (numbered) {
+      char digits[11];
+      for (unsigned long long i = 0; i < n; i++) {
+        snprintf(digits, sizeof digits, "%010llu", done + i);
+        memcpy(buf + i * line, digits, 10);
+      }
+    }
     write_all(buf, line * n);
     done += n;
   }

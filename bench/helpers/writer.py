@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """bench/helpers/writer.c for a machine without a C compiler (slower: the limits it shows are its own).
-   writer.py block|line|paced LINE_BYTES LINES [RATE]"""
+   writer.py block|line|paced|numbered LINE_BYTES LINES [RATE]"""
 import os
 import sys
 import time
@@ -23,6 +23,13 @@ if mode == "paced":
         if delay > 0:
             time.sleep(delay)
         write_all(one)
+elif mode == "numbered":
+    per_write = max(1, 65536 // line)
+    done = 0
+    while done < lines:
+        n = min(per_write, lines - done)
+        write_all(b"".join(b"%010d" % (done + i) + one[10:] for i in range(n)))
+        done += n
 elif mode == "line":
     for _ in range(lines):
         write_all(one)

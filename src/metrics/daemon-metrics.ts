@@ -6,6 +6,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { EventBus } from '../events/bus.js';
 import type { ListenerPool } from '../listeners/pool.js';
 import type { OutputCountsView } from '../output/output-counts.js';
+import type { PluginCounter } from '../plugins/api.js';
+import type { PluginMetricsRegistry } from '../plugins/plugin-metrics.js';
 import type { PluginRunner } from '../plugins/runner.js';
 import type { ProcessGroup } from '../process/group.js';
 import { processStateName } from '../process/states.js';
@@ -14,7 +16,17 @@ import type { GroupUpdate, Supervisor } from '../process/supervisor.js';
 import { CarriedTotals } from './carried-totals.js';
 import { registerFamilies } from './families.js';
 import { processKey, ProcessTallies } from './process-tally.js';
-import { EMPTY_SNAPSHOT, OUTPUT_COUNTERS, PLUGIN_COUNTERS, POOL_COUNTERS, type OutputCounter, type PluginCounter, type PoolCounter, type Snapshot } from './snapshot.js';
+import {
+  EMPTY_SNAPSHOT,
+  OUTPUT_COUNTERS,
+  PLUGIN_COUNTERS,
+  POOL_COUNTERS,
+  type OutputCounter,
+  type PluginCounter as RunnerCounter,
+  type PluginReportedRow,
+  type PoolCounter,
+  type Snapshot,
+} from './snapshot.js';
 
 /** What the HTTP route needs: the exposition text and its content type. */
 export interface MetricsRenderer {
@@ -26,7 +38,7 @@ export interface MetricsRenderer {
 export interface RunSources {
   supervisor: Supervisor;
   pools: { readonly pools: ReadonlyMap<string, ListenerPool> };
-  plugins: { readonly instances: ReadonlyMap<string, PluginRunner> };
+  plugins: { readonly instances: ReadonlyMap<string, PluginRunner>; readonly reported: ReadonlyMap<string, PluginMetricsRegistry> };
 }
 
 // prom-client samples event loop delay on a timer of this period; its default (10 ms) wakes an idle
@@ -45,7 +57,9 @@ export class DaemonMetrics implements MetricsRenderer {
     stderrLines: c.stderr.lines,
   }));
   private readonly pools = new CarriedTotals<ListenerPool, PoolCounter>(POOL_COUNTERS, (pool) => pool.stats);
-  private readonly plugins = new CarriedTotals<PluginRunner, PluginCounter>(PLUGIN_COUNTERS, (runner) => runner.stats);
+  private readonly plugins = new CarriedTotals<PluginRunner, RunnerCounter>(PLUGIN_COUNTERS, (runner) => runner.stats);
+  // keyed by plugin and counter name: a reloaded plugin's counters start again from 0
+  private readonly reportedCounters = new CarriedTotals<PluginCounter, 'value'>(['value'], (counter) => counter);
   private run: RunSources | null = null;
   private current: Snapshot = EMPTY_SNAPSHOT;
 
@@ -88,6 +102,9 @@ export class DaemonMetrics implements MetricsRenderer {
       this.output.releaseWhere(() => true);
       this.pools.releaseWhere(() => true);
       this.plugins.releaseWhere(() => true);
+      // counters made since the last scrape are counted too
+      for (const [plugin, registry] of run.plugins.reported) this.reportedRows(plugin, registry);
+      this.reportedCounters.releaseWhere(() => true);
       if (this.run === run) this.run = null;
     };
   }
@@ -129,7 +146,19 @@ export class DaemonMetrics implements MetricsRenderer {
         this.plugins.track(name, runner);
         return { labels: { plugin: name }, counters: this.plugins.totals(name), queued: runner.queued };
       }),
+      pluginReported: [...run.plugins.reported].flatMap(([plugin, registry]) => this.reportedRows(plugin, registry)),
       published: this.bus.publishedByType,
     };
+  }
+
+  private reportedRows(plugin: string, registry: PluginMetricsRegistry): PluginReportedRow[] {
+    const rows: PluginReportedRow[] = [];
+    for (const [name, counter] of registry.counters) {
+      const key = `${plugin}\0${name}`;
+      this.reportedCounters.track(key, counter);
+      rows.push({ labels: { plugin, name }, kind: 'counter', value: this.reportedCounters.totals(key).value });
+    }
+    for (const [name, gauge] of registry.gauges) rows.push({ labels: { plugin, name }, kind: 'gauge', value: gauge.value });
+    return rows;
   }
 }

@@ -126,6 +126,13 @@ export function registerFamilies(registry: Registry, snapshot: () => Snapshot): 
   gauge(registry, 'supervisor_plugin_queued_events', 'Events waiting in the plugin queue.', ['plugin'], function* () {
     for (const p of plugins()) yield [p.labels, p.queued];
   });
+  // what plugins count themselves (context.metrics): each plugin documents its names
+  counter(registry, 'supervisor_plugin_counter_total', "A plugin's own counter, by name (context.metrics.counter).", ['plugin', 'name'], function* () {
+    for (const r of snapshot().pluginReported) if (r.kind === 'counter') yield [r.labels, r.value];
+  });
+  gauge(registry, 'supervisor_plugin_gauge', "A plugin's own gauge, by name (context.metrics.gauge).", ['plugin', 'name'], function* () {
+    for (const r of snapshot().pluginReported) if (r.kind === 'gauge') yield [r.labels, r.value];
+  });
 
   // supervisord's own stdout and stderr (one writer each, or one for both when they are the same file)
   counter(registry, 'supervisor_daemon_output_written_bytes_total', "Bytes written to supervisord's own stdout or stderr (main log, /dev/stdout child logs, stdout-prefix).", ['stream'], function* () {

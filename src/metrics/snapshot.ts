@@ -41,11 +41,19 @@ export interface PluginRow {
   queued: number;
 }
 
+/** One number a plugin reported through context.metrics; a counter's total carries across reloads. */
+export interface PluginReportedRow {
+  labels: { plugin: string; name: string };
+  kind: 'counter' | 'gauge';
+  value: number;
+}
+
 export interface Snapshot {
   processes: ProcessRow[];
   pools: PoolRow[];
   plugins: PluginRow[];
+  pluginReported: PluginReportedRow[];
   published: ReadonlyMap<ConcreteEventName, number>;
 }
 
-export const EMPTY_SNAPSHOT: Snapshot = { processes: [], pools: [], plugins: [], published: new Map() };
+export const EMPTY_SNAPSHOT: Snapshot = { processes: [], pools: [], plugins: [], pluginReported: [], published: new Map() };

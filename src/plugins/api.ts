@@ -123,6 +123,29 @@ export interface DaemonOutput {
   isTerminal(stream: OutputStreamName): boolean;
 }
 
+/** A count that only goes up (records sent, records dropped). */
+export interface PluginCounter {
+  inc(by?: number): void;
+  readonly value: number;
+}
+
+/** A value that goes up and down (bytes waiting). */
+export interface PluginGauge {
+  set(value: number): void;
+  readonly value: number;
+}
+
+/**
+ * Numbers a plugin reports; in-process they are in /metrics as
+ * `supervisor_plugin_counter_total{plugin, name}` and `supervisor_plugin_gauge{plugin, name}`.
+ * Asking twice for one name gives the same object; a counter keeps its total across reloads.
+ */
+export interface PluginMetrics {
+  /** `name`: lower case letters, digits and `_`, starting with a letter (`records_dropped`) */
+  counter(name: string): PluginCounter;
+  gauge(name: string): PluginGauge;
+}
+
 export interface PluginContext<Options> {
   /** the instance name: NAME of [plugin:NAME] or of [eventlistener:NAME] */
   name: string;
@@ -134,6 +157,13 @@ export interface PluginContext<Options> {
   output: DaemonOutput;
   processes: ProcessReader;
   control: ProcessControl;
+  /**
+   * A directory of this instance's own that outlives restarts and reloads of supervisord (a spool,
+   * a checkpoint), created when first read; reading it throws when it cannot be created or another
+   * live process (another supervisord sharing childlogdir and identifier) holds it. In-process: `<childlogdir>/supervisor-ts-state/<identifier>/plugin-<name>`.
+   */
+  readonly stateDir: string;
+  metrics: PluginMetrics;
 }
 
 /** What setup returns: called one event at a time, in order, each call time-boxed. */

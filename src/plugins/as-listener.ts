@@ -1,6 +1,8 @@
 // Runs a plugin as an [eventlistener:x] command through the listener SDK, with the same options
 // as under [plugin:x]: events come from supervisord's protocol on stdin, processes and control go
 // through XML-RPC at SUPERVISOR_SERVER_URL, and each event is answered OK once handled.
+import os from 'node:os';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import tty from 'node:tty';
 import { RpcClient } from '../ctl/rpc-client.js';
@@ -11,10 +13,17 @@ import { ListenerEventDecoder } from './from-listener-event.js';
 import { HOST_KEYS, importDefinition } from './loader.js';
 import { matchesPrograms } from './host.js';
 import { parseOptions } from './options.js';
+import { PluginMetricsRegistry } from './plugin-metrics.js';
+import { claimStateDir, pathSegment, STATE_ROOT } from './state-dir.js';
 import { timeBoxed, TimedOut } from './runner.js';
 
 /** Host keys that mean something for one listener; events= belongs to the [eventlistener:x] section. */
-const LISTENER_HOST_KEYS = { programs: HOST_KEYS.programs, call_timeout: HOST_KEYS.call_timeout, flush_timeout: HOST_KEYS.flush_timeout };
+const LISTENER_HOST_KEYS = {
+  programs: HOST_KEYS.programs,
+  call_timeout: HOST_KEYS.call_timeout,
+  flush_timeout: HOST_KEYS.flush_timeout,
+  state_dir: { type: 'string', description: "the plugin's own directory (context.stateDir); default <tmpdir>/supervisor-ts-state/listeners/<group>/<process>" },
+} as const;
 
 export interface ListenerRunOptions {
   /** key=value arguments: the plugin's own keys plus programs, call_timeout, flush_timeout */
@@ -57,7 +66,22 @@ export async function runPluginAsListener(definition: PluginDefinition, options:
   const rpc = env.SUPERVISOR_SERVER_URL ? new RpcClient(env.SUPERVISOR_SERVER_URL, { username: env.SUPERVISOR_USERNAME ?? null, password: env.SUPERVISOR_PASSWORD ?? null }) : null;
   // stdout is the protocol: what the plugin prints goes to stderr, in order with its log lines
   const output = { write: (_stream: string, text: string) => void logTo.write(text), isTerminal: () => logTo === process.stderr && tty.isatty(2) };
-  const context: PluginContext<typeof pluginOptions> = { name, transport: 'listener', options: pluginOptions, log, output, ...rpcAccess(rpc) };
+  // the temp dir is 4.2.5's default childlogdir too; group and process name tell the listeners of a pool apart
+  const stateDirPath = host.state_dir ?? path.join(os.tmpdir(), STATE_ROOT, 'listeners', pathSegment(env.SUPERVISOR_GROUP_NAME ?? name), pathSegment(name));
+  let stateDir: string | null = null;
+  const context: PluginContext<typeof pluginOptions> = {
+    name,
+    transport: 'listener',
+    options: pluginOptions,
+    log,
+    output,
+    ...rpcAccess(rpc),
+    // kept, not exported: a listener has no /metrics
+    metrics: new PluginMetricsRegistry(name),
+    get stateDir() {
+      return (stateDir ??= claimStateDir(path.resolve(stateDirPath)));
+    },
+  };
   const handlers = await timeBoxed(() => definition.setup(context), host.call_timeout * 1000);
   const decoder = new ListenerEventDecoder();
   const programs = host.programs && host.programs.length > 0 ? host.programs : null;

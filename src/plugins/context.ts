@@ -6,18 +6,26 @@ import type { Subprocess } from '../process/subprocess.js';
 import type { Supervisor } from '../process/supervisor.js';
 import tty from 'node:tty';
 import { daemonOutput } from '../output/daemon-stdio.js';
-import type { DaemonOutput, PluginContext, PluginLogger, ProcessSnapshot } from './api.js';
+import type { DaemonOutput, PluginContext, PluginLogger, PluginMetrics, ProcessSnapshot } from './api.js';
+import { claimStateDir, pluginStateDir } from './state-dir.js';
 
 const RUNNING_STATES = new Set([ProcessState.STARTING, ProcessState.RUNNING, ProcessState.BACKOFF]);
 
-export function makeContext<O>(name: string, options: O, log: PluginLogger, supervisor: Supervisor): PluginContext<O> {
+export function makeContext<O>(name: string, options: O, log: PluginLogger, supervisor: Supervisor, metrics: PluginMetrics): PluginContext<O> {
   const find = (namespec: string): Subprocess | null => supervisor.resolve(namespec).process;
+  const { childlogdir, identifier } = supervisor.config.supervisord;
+  let stateDir: string | null = null;
   return {
     name,
     transport: 'in-process',
     options,
     log,
     output: inProcessOutput,
+    metrics,
+    // created on first use: plugins that keep nothing leave nothing behind in childlogdir
+    get stateDir() {
+      return (stateDir ??= claimStateDir(pluginStateDir(childlogdir, identifier, name)));
+    },
     processes: {
       list: async () => supervisor.processes().map(snapshot),
       get: async (namespec) => {

@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Supervisor } from '../process/supervisor.js';
 import type { PluginHandlers, PluginLogger } from './api.js';
 import { makeContext } from './context.js';
+import { PluginMetricsRegistry } from './plugin-metrics.js';
 import { loadPluginSection, pluginSections, type PluginInstanceSpec } from './loader.js';
 import { PluginRunner, timeBoxed, TimedOut } from './runner.js';
 
@@ -19,6 +20,8 @@ export interface PluginHost {
   /** feeds PROCESS_LOG to the plugins that asked for it, whatever the program's *_events_enabled */
   readonly lineConsumer: LineConsumer;
   readonly instances: ReadonlyMap<string, PluginRunner>;
+  /** what each instance reports through context.metrics */
+  readonly reported: ReadonlyMap<string, PluginMetricsRegistry>;
   /** stop accepting events; each plugin drains its queue and flushes within its flush_timeout */
   close(): Promise<void>;
 }
@@ -26,6 +29,7 @@ export interface PluginHost {
 interface Instance {
   spec: PluginInstanceSpec;
   runner: PluginRunner;
+  metrics: PluginMetricsRegistry;
   log: PluginLogger;
   handlers: PluginHandlers | null;
   wantsLines: Record<Stream, boolean>;
@@ -69,6 +73,7 @@ export async function startPluginHost(options: {
   return {
     lineConsumer,
     instances: new Map(instances.map((i) => [i.spec.name, i.runner])),
+    reported: new Map(instances.map((i) => [i.spec.name, i.metrics])),
     async close() {
       await Promise.all(instances.map((instance) => closeInstance(instance)));
     },
@@ -91,8 +96,9 @@ function startInstance(spec: PluginInstanceSpec, supervisor: Supervisor, bus: Ev
   const unsubscribe = bus.subscribe(`plugin:${spec.name}`, concrete, (event) => {
     if (matchesEvent(spec.programs, event)) runner.accept(event);
   });
-  const instance: Instance = { spec, runner, log, handlers: null, wantsLines, unsubscribe };
-  const context = makeContext(spec.name, spec.options, log, supervisor);
+  const metrics = new PluginMetricsRegistry(spec.name);
+  const instance: Instance = { spec, runner, metrics, log, handlers: null, wantsLines, unsubscribe };
+  const context = makeContext(spec.name, spec.options, log, supervisor, metrics);
   timeBoxed(() => spec.definition.setup(context), spec.callTimeoutMs).then(
     (handlers) => {
       instance.handlers = handlers ?? {};

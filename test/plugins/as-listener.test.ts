@@ -67,7 +67,7 @@ test('webhook and fluentd run as [eventlistener:x] commands with their [plugin:x
     `[unix_http_server]\nfile=${dir}/sv.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory=supervisor.rpcinterface:make_main_rpcinterface\n\n[program:keepalive]\ncommand=${path.join(FIXTURES, 'forever.sh')}\n\n` +
       `[program:crasher]\ncommand=/bin/sh -c "echo cannot open database; exit 3"\nstartsecs=1\nstartretries=1\nstdout_events_enabled=true\n\n` +
       `[eventlistener:alerts]\ncommand=${process.execPath} ${RUN_AS_LISTENER} webhook url=${url} on=fatal batch_window=0\nevents=PROCESS_STATE,PROCESS_LOG\n\n` +
-      `[eventlistener:ship]\ncommand=${process.execPath} ${RUN_AS_LISTENER} fluentd port=${receiver.port} programs=crasher\nevents=PROCESS_LOG\n`,
+      `[eventlistener:ship]\ncommand=${process.execPath} ${RUN_AS_LISTENER} fluentd port=${receiver.port} programs=crasher state_dir=${dir}/ship-state\nevents=PROCESS_LOG\n`,
   );
   const daemon = startWithStdout(dir, ['-n', '-s', '-c', conf]);
   try {

@@ -26,11 +26,19 @@ function timeOf(value: unknown): number {
   return typeof value === 'number' ? value : (value as { eventTime: number }).eventTime;
 }
 
+export interface ReceiverOptions {
+  /** keep every event in `events` (default); false for a burst of a million, seen through onEvent only */
+  keep?: boolean;
+  onEvent?: (event: ReceivedEvent) => void;
+}
+
 export class ForwardReceiver {
   readonly events: ReceivedEvent[] = [];
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
+
+  constructor(private readonly options: ReceiverOptions = {}) {}
 
   async listen(port = 0): Promise<void> {
     this.server = net.createServer((socket) => this.serve(socket));
@@ -67,7 +75,7 @@ export class ForwardReceiver {
     let option: Record<string, unknown> | undefined;
     if (Array.isArray(second)) {
       // Forward: [tag, [[time, record], ...], option]
-      for (const [time, record] of second as [unknown, Record<string, unknown>][]) this.events.push({ tag, time: timeOf(time), record });
+      for (const [time, record] of second as [unknown, Record<string, unknown>][]) this.received({ tag, time: timeOf(time), record });
       option = third as Record<string, unknown> | undefined;
     } else if (second instanceof Uint8Array) {
       // PackedForward: [tag, bin(msgpack stream of [time, record]), option]; compressed when option.compressed = 'gzip'
@@ -75,13 +83,18 @@ export class ForwardReceiver {
       const packed = option?.compressed === 'gzip' ? zlib.gunzipSync(second) : second;
       for (const item of decodeMulti(packed, { extensionCodec })) {
         const [time, record] = item as [unknown, Record<string, unknown>];
-        this.events.push({ tag, time: timeOf(time), record });
+        this.received({ tag, time: timeOf(time), record });
       }
     } else {
       // Message: [tag, time, record, option]
-      this.events.push({ tag, time: timeOf(second), record: third as Record<string, unknown> });
+      this.received({ tag, time: timeOf(second), record: third as Record<string, unknown> });
       option = fourth as Record<string, unknown> | undefined;
     }
     if (option?.chunk !== undefined) socket.write(encode({ ack: option.chunk }));
+  }
+
+  private received(event: ReceivedEvent): void {
+    if (this.options.keep !== false) this.events.push(event);
+    this.options.onEvent?.(event);
   }
 }

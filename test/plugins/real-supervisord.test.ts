@@ -15,7 +15,7 @@ test('4.2.5 accepts a config with [plugin:x] sections of every built-in plugin',
     file,
     `[supervisord]\nlogfile=${dir}/supervisord.log\n\n[program:web]\ncommand=/bin/cat\n\n` +
       `[plugin:prefix]\nmodule=stdout-prefix\nevents=PROCESS_LOG\nformat={program} {stream} | {line}\ncolor=auto\n\n` +
-      `[plugin:ship]\nmodule=fluentd\nhost=127.0.0.1\nport=24224\ntag=supervisor.{program}.{stream}\nspool_file=/var/spool/sv-fluentd.spool\n\n` +
+      `[plugin:ship]\nmodule=fluentd\nhost=127.0.0.1\nport=24224\ntag=supervisor.{program}.{stream}\nbuffer_max_bytes=8388608\nspool_max_bytes=268435456\n\n` +
       `[plugin:alerts]\nmodule=webhook\nurl=https://hooks.example.com/T0/B0/x\ntemplate=slack\non=fatal,flapping,recovery\nsecret=abc ; a comment\n\n` +
       `[plugin:mine]\nmodule=./plugins/my-plugin.js\nevents=PROCESS_STATE_FATAL, PROCESS_LOG_STDERR\nprograms=web\n`,
   );

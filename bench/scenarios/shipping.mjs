@@ -107,7 +107,7 @@ export default {
     'the share that waited in the spool is the plugin\'s `records_spooled` from `/metrics`. The no-op rows: the same ' +
     'writer and burst to the in-process no-op plugin of scenario 3 (`bench/helpers/noop-plugin.mjs`). Ours only: 4.2.5 has no plugins.',
   notes:
-    'How fluentd ships (ADR 0011): each event\'s lines are encoded once into msgpack entries (the fields from a per-event ' +
+    'How fluentd ships (ADR 0012): each event\'s lines are encoded once into msgpack entries (the fields from a per-event ' +
     'template), grouped per tag into chunks of up to 1 MiB and sent as PackedForward messages, up to 4 MiB in flight, each ' +
     'acknowledged by chunk id. Whenever the receiver acknowledges more slowly than the daemon reads the burst, memory ' +
     '(8 MiB) fills within milliseconds and what follows waits in the spool (appended, then read back as acknowledgements ' +

@@ -1,6 +1,6 @@
 // The forward protocol's bytes, written directly: an event's lines become msgpack entries
 // [EventTime, {message, ...fields}] in one pass, the fields encoded once per event, and a chunk of
-// entries is framed as a PackedForward message. Generic encoders cost 2.5-5 µs per record (ADR 0011).
+// entries is framed as a PackedForward message. Generic encoders cost 2.5-5 µs per record (ADR 0012).
 
 export type RecordValue = string | number;
 export type RecordFields = Readonly<Record<string, RecordValue>>;

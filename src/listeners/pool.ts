@@ -8,7 +8,7 @@ import type { EventSerials } from '../events/bus.js';
 import { encodeEnvelope } from '../events/envelope.js';
 import type { SupervisorEvent } from '../events/types.js';
 import { ListenerProtocol, type ProtocolEvent } from './protocol.js';
-import type { EventSpool } from './spool.js';
+import { SpoolCorruptError, type EventSpool } from './spool.js';
 
 export interface PoolListener {
   readonly name: string;
@@ -147,11 +147,15 @@ export class ListenerPool {
   }
 
   private countDrop(item: Buffered, firstMessage: string): void {
-    const lines = 'lines' in item.event ? item.event.lines.length : 0;
-    this.counters.dropped++;
+    this.countDrops(1, 'lines' in item.event ? item.event.lines.length : 0, firstMessage);
+  }
+
+  private countDrops(events: number, lines: number, firstMessage: string): void {
+    this.counters.dropped += events;
     this.counters.droppedLines += lines;
     this.burstDroppedLines += lines;
-    if (this.burstDrops++ === 0) this.options.logger.error(firstMessage);
+    if (this.burstDrops === 0) this.options.logger.error(firstMessage);
+    this.burstDrops += events;
   }
 
   /** Listener (re)spawned: a fresh protocol in ACKNOWLEDGED. */
@@ -274,7 +278,13 @@ export class ListenerPool {
 
   private refillFromSpool(): void {
     const spool = this.options.spool;
-    while (spool && spool.length > 0 && this.buffer.length < this.options.bufferSize) this.buffer.push(spool.shift()!);
+    try {
+      while (spool && spool.length > 0 && this.buffer.length < this.options.bufferSize) this.buffer.push(spool.shift()!);
+    } catch (err) {
+      if (!(err instanceof SpoolCorruptError)) throw err;
+      // the spool emptied itself: what it held is gone, and said so
+      this.countDrops(err.events, err.lines, `pool ${this.name} lost ${err.events} spooled events (${err.lines} output lines): ${err.message}`);
+    }
   }
 
   private trySend(listener: PoolListener, item: Buffered): boolean {

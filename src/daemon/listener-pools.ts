@@ -16,6 +16,9 @@ import type { Supervisor } from '../process/supervisor.js';
 /** an event is one envelope; more than this queued on a listener's stdin means it stopped reading */
 const MAX_STDIN_QUEUE = 16 * 1024 * 1024;
 const ALIVE = new Set([ProcessState.STARTING, ProcessState.RUNNING, ProcessState.STOPPING]);
+// A listener that exits closes its stdout a moment before its exit is seen (the pipe and SIGCHLD
+// race); one still running this long after its stdout ended has only closed its stdout.
+const STDOUT_CLOSED_GRACE_MS = 1000;
 
 export interface ListenerPools {
   readonly pools: ReadonlyMap<string, ListenerPool>;
@@ -54,6 +57,15 @@ export function attachListenerPools(supervisor: Supervisor, bus: EventBus, seria
       };
       listeners.set(adapter, proc);
       proc.on('stdout', (chunk) => pool.listenerOutput(adapter, chunk));
+      proc.on('stdout-closed', (pid) => {
+        pool.listenerOutputClosed(adapter);
+        const check = setTimeout(() => {
+          if (proc.pid !== pid || (proc.state !== ProcessState.RUNNING && proc.state !== ProcessState.STARTING)) return;
+          logger.warn(`${proc.name}: closed its stdout but is still running: it can never answer, restarting it`);
+          restartListener(proc);
+        }, STDOUT_CLOSED_GRACE_MS);
+        check.unref();
+      });
       proc.on('state', (change: StateChange) => {
         if (change.to === ProcessState.STARTING) pool.listenerSpawned(adapter);
         else if (change.to === ProcessState.RUNNING) pool.listenerRunning();

@@ -177,6 +177,20 @@ export class ListenerPool {
     this.dispatch();
   }
 
+  /**
+   * The listener's stdout ended: it can never answer, so it gets nothing more until it is spawned
+   * again, and an event it held goes back to the head of the buffer at once (for another listener
+   * of the pool, or this one once restarted). Whether it is exiting or must be restarted is the
+   * owner's call: a listener that exits closes its stdout a moment before its exit is seen.
+   */
+  listenerOutputClosed(listener: PoolListener): void {
+    const held = this.takeInFlight(listener);
+    this.protocol(listener).outputClosed();
+    this.options.logger.debug(`${listener.name}: its stdout closed${held ? ` while BUSY with event ${held.serial}` : ''}`);
+    if (held) this.rebuffer(held);
+    this.dispatch();
+  }
+
   /** The listener died: an event it held goes back to the head of the buffer. */
   listenerExited(listener: PoolListener): void {
     const held = this.takeInFlight(listener);
@@ -201,9 +215,11 @@ export class ListenerPool {
       case 'bad-result-line':
         log.warn(`${listener.name}: bad result line: '${outcome.line}'`);
         return;
-      case 'violation':
-        log.warn(`${listener.name}: protocol violation ${outcome.code}; it wrote: ${JSON.stringify(outcome.bytes.subarray(0, 200).toString('utf8'))}`);
+      case 'violation': {
+        const hint = outcome.hint === undefined ? '' : ` ${outcome.hint}`;
+        log.warn(`${listener.name}: protocol violation ${outcome.code}${hint}; it wrote: ${JSON.stringify(outcome.bytes.subarray(0, 200).toString('utf8'))}`);
         return;
+      }
       case 'result': {
         const held = this.takeInFlight(listener);
         if (!held) return;

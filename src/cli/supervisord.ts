@@ -15,6 +15,7 @@ import { SignalQueue } from '../daemon/signals.js';
 import { EventBus, EventSerials } from '../events/bus.js';
 import { runOnce } from '../daemon/run.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { PoolHandover } from '../daemon/pool-handover.js';
 import { OrphanReaper } from '../daemon/orphan-reaper.js';
 import { closeInheritedOnExec } from '../daemon/inherited-fds.js';
 import { ESSENTIAL_EXIT_STATUS } from '../daemon/essential-programs.js';
@@ -84,6 +85,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     const bus = new EventBus();
     const serials = new EventSerials();
     const metrics = new DaemonMetrics(bus);
+    const poolHandover = new PoolHandover();
     let first = true;
     let exitStatus = 0;
     for (;;) {
@@ -122,6 +124,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         serials,
         reaper: typeof reaper === 'string' ? null : reaper,
         metrics,
+        poolHandover,
       }).catch((err: unknown) =>
         err instanceof HttpServerStartError || err instanceof MainLogOpenError || err instanceof PluginConfigError
           ? fail(err.message)
@@ -131,7 +134,15 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
       if (outcome !== 'restart') break;
       first = false;
       // 4.2.5 exits 2 when the config became invalid before a reload
-      config = load();
+      try {
+        config = load();
+      } catch (err) {
+        // no next run to take over what the pools held: said after the config error
+        poolHandover.discardRest((name, events, lines) =>
+          process.stderr.write(`supervisord: pool ${name} discarded ${events} events (${lines} output lines) it held at the reload: the config did not load\n`),
+        );
+        throw err;
+      }
     }
     clearInterval(keepAlive);
     signals.uninstall();

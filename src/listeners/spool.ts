@@ -63,8 +63,11 @@ export function spoolPath(dir: string, poolName: string, identifier: string): st
   return path.join(dir, `${poolName}-events---${identifier}-${crypto.randomBytes(6).toString('hex')}.spool`);
 }
 
-/** Spools a crashed run left behind (a clean close removes its own), as AUTO logs are cleared at startup. */
-export function removeStaleSpools(dir: string, identifier: string, warn: (message: string) => void): void {
+/**
+ * Spools a crashed run left behind (a clean close removes its own), as AUTO logs are cleared at
+ * startup; `keep` are the spools the last run handed over at a reload.
+ */
+export function removeStaleSpools(dir: string, identifier: string, warn: (message: string) => void, keep: ReadonlySet<string> = new Set()): void {
   const suffix = `---${identifier}-`;
   let names: string[];
   try {
@@ -75,6 +78,7 @@ export function removeStaleSpools(dir: string, identifier: string, warn: (messag
   for (const name of names) {
     const at = name.lastIndexOf(suffix);
     if (at < 0 || !name.slice(0, at).endsWith('-events') || !/^[0-9a-f]{12}\.spool$/.test(name.slice(at + suffix.length))) continue;
+    if (keep.has(path.join(dir, name))) continue;
     try {
       fs.unlinkSync(path.join(dir, name));
     } catch {

@@ -86,6 +86,11 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     const serials = new EventSerials();
     const metrics = new DaemonMetrics(bus);
     const poolHandover = new PoolHandover();
+    // no next run will take over what the pools held at a reload: said on stderr, beside the error
+    const reportLostBacklogs = (why: string): void =>
+      poolHandover.discardRest((name, events, lines) =>
+        process.stderr.write(`supervisord: pool ${name} discarded ${events} events (${lines} output lines) it held at the reload: ${why}\n`),
+      );
     let first = true;
     let exitStatus = 0;
     for (;;) {
@@ -125,11 +130,12 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         reaper: typeof reaper === 'string' ? null : reaper,
         metrics,
         poolHandover,
-      }).catch((err: unknown) =>
-        err instanceof HttpServerStartError || err instanceof MainLogOpenError || err instanceof PluginConfigError
+      }).catch((err: unknown) => {
+        reportLostBacklogs('the new run did not start');
+        return err instanceof HttpServerStartError || err instanceof MainLogOpenError || err instanceof PluginConfigError
           ? fail(err.message)
-          : Promise.reject(err),
-      );
+          : Promise.reject(err);
+      });
       if (outcome === 'essential-failed') exitStatus = ESSENTIAL_EXIT_STATUS;
       if (outcome !== 'restart') break;
       first = false;
@@ -137,10 +143,7 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
       try {
         config = load();
       } catch (err) {
-        // no next run to take over what the pools held: said after the config error
-        poolHandover.discardRest((name, events, lines) =>
-          process.stderr.write(`supervisord: pool ${name} discarded ${events} events (${lines} output lines) it held at the reload: the config did not load\n`),
-        );
+        reportLostBacklogs('the config did not load');
         throw err;
       }
     }

@@ -63,6 +63,11 @@ export function attachListenerPools(supervisor: Supervisor, bus: EventBus, seria
       listeners.set(adapter, proc);
       proc.on('stdout', (chunk) => pool.listenerOutput(adapter, chunk));
       proc.on('stdout-closed', (pid) => {
+        // a pipe a grandchild kept open may close after the next spawn: that one is not concerned
+        if (proc.pid !== pid) {
+          logger.debug(`${proc.name}: the stdout of its earlier process (pid ${pid}) closed`);
+          return;
+        }
         pool.listenerOutputClosed(adapter);
         const check = setTimeout(() => {
           if (proc.pid !== pid || (proc.state !== ProcessState.RUNNING && proc.state !== ProcessState.STARTING)) return;

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { FIXTURES, makeTempDir, readJsonLines, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
 import { startParityPair, type ParityDaemon } from '../helpers/parity.js';
@@ -228,5 +229,18 @@ test('a reload whose config no longer loads ends the daemon (exit 2, as 4.2.5): 
   held.daemon.child.kill('SIGHUP');
   assert.deepEqual(await held.daemon.exited, { code: 2, signal: null });
   assert.match(held.daemon.output(), /Error: .*\n[^]*supervisord: pool l discarded 50 events \(0 output lines\) it held at the reload: the config did not load\n/);
+  assert.deepEqual(spoolFiles(held.dir), []);
+});
+
+test('a reload whose new run cannot start (its port is taken) ends the daemon: stderr says what the pools held', async (t) => {
+  const held = await holdEvents(t, 50);
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  const { port } = taken.address() as net.AddressInfo;
+  fs.appendFileSync(path.join(held.dir, 'supervisord.conf'), `[inet_http_server]\nport=127.0.0.1:${port}\n`);
+  held.daemon.child.kill('SIGHUP');
+  assert.deepEqual(await held.daemon.exited, { code: 2, signal: null });
+  assert.match(held.daemon.output(), /supervisord: pool l discarded 50 events \(0 output lines\) it held at the reload: the new run did not start\n/);
   assert.deepEqual(spoolFiles(held.dir), []);
 });

@@ -15,6 +15,7 @@ import { SignalQueue } from '../daemon/signals.js';
 import { EventBus, EventSerials } from '../events/bus.js';
 import { runOnce } from '../daemon/run.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { PoolHandover } from '../daemon/pool-handover.js';
 import { OrphanReaper } from '../daemon/orphan-reaper.js';
 import { closeInheritedOnExec } from '../daemon/inherited-fds.js';
 import { ESSENTIAL_EXIT_STATUS } from '../daemon/essential-programs.js';
@@ -84,6 +85,12 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
     const bus = new EventBus();
     const serials = new EventSerials();
     const metrics = new DaemonMetrics(bus);
+    const poolHandover = new PoolHandover();
+    // no next run will take over what the pools held at a reload: said on stderr, beside the error
+    const reportLostBacklogs = (why: string): void =>
+      poolHandover.discardRest((name, events, lines) =>
+        process.stderr.write(`supervisord: pool ${name} discarded ${events} events (${lines} output lines) it held at the reload: ${why}\n`),
+      );
     let first = true;
     let exitStatus = 0;
     for (;;) {
@@ -122,16 +129,23 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
         serials,
         reaper: typeof reaper === 'string' ? null : reaper,
         metrics,
-      }).catch((err: unknown) =>
-        err instanceof HttpServerStartError || err instanceof MainLogOpenError || err instanceof PluginConfigError
+        poolHandover,
+      }).catch((err: unknown) => {
+        reportLostBacklogs('the new run did not start');
+        return err instanceof HttpServerStartError || err instanceof MainLogOpenError || err instanceof PluginConfigError
           ? fail(err.message)
-          : Promise.reject(err),
-      );
+          : Promise.reject(err);
+      });
       if (outcome === 'essential-failed') exitStatus = ESSENTIAL_EXIT_STATUS;
       if (outcome !== 'restart') break;
       first = false;
       // 4.2.5 exits 2 when the config became invalid before a reload
-      config = load();
+      try {
+        config = load();
+      } catch (err) {
+        reportLostBacklogs('the config did not load');
+        throw err;
+      }
     }
     clearInterval(keepAlive);
     signals.uninstall();

@@ -17,6 +17,7 @@ import type { DaemonSignal, SignalQueue } from './signals.js';
 import type { OrphanReaper } from './orphan-reaper.js';
 import { watchEssentialPrograms } from './essential-programs.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import type { PoolHandover } from './pool-handover.js';
 
 // At exit, stdout is written out while its reader reads; a reader that takes nothing this long has stopped.
 const EXIT_DRAIN_STALL_MS = 5000;
@@ -46,6 +47,8 @@ export interface RunContext {
   reaper: OrphanReaper | null;
   /** the Prometheus metrics live as long as the daemon too: counters continue across reloads */
   metrics: DaemonMetrics;
+  /** what listener pools held at the last reload, for this run's pools; this run's go there at a reload */
+  poolHandover: PoolHandover;
 }
 
 export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
@@ -63,7 +66,7 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   const supervisor = new Supervisor({ config, logger });
   ctx.bus.reportErrorsTo((name, err) => logger.error(`event subscriber ${name} failed: ${(err as Error).stack ?? String(err)}`));
   // pools first: a pool must be subscribed when its own PROCESS_GROUP_ADDED is published
-  const pools = attachListenerPools(supervisor, ctx.bus, ctx.serials, logger);
+  const pools = attachListenerPools(supervisor, ctx.bus, ctx.serials, logger, ctx.poolHandover);
   // plugins load before the groups exist, so they see the first PROCESS_GROUP_ADDED too
   const plugins = await startPluginHost({ sections: config.extraSections, supervisor, bus: ctx.bus, logger, strict: ctx.firstRun });
   const detachEventSources = attachEventSources(supervisor, ctx.bus, [plugins.lineConsumer]);
@@ -122,7 +125,8 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
     detachEventSources();
     // after the children stopped, so their last lines and states reach the plugins
     await plugins.close();
-    pools.detach();
+    // a reload hands the pools' events to the next run; a shutdown counts them as dropped
+    pools.detach(outcome! === 'restart' ? ctx.poolHandover : null);
     // last: the pools' and plugins' final counts are kept for the next run
     detachMetrics();
     // upgraded connections hold the servers open: end them first

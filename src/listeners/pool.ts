@@ -4,11 +4,11 @@
 // process core owns the processes and the pool owns the protocol.
 import type { Logger } from '../logging/logger.js';
 import type { EventTypeName } from '../config/events.js';
-import type { EventSerials } from '../events/bus.js';
+import { expandSubscription, type EventSerials } from '../events/bus.js';
 import { encodeEnvelope } from '../events/envelope.js';
 import type { SupervisorEvent } from '../events/types.js';
 import { ListenerProtocol, type ProtocolEvent } from './protocol.js';
-import type { EventSpool } from './spool.js';
+import { SpoolCorruptError, type EventSpool, type SpooledItem } from './spool.js';
 
 export interface PoolListener {
   readonly name: string;
@@ -47,10 +47,31 @@ export interface PoolOptions {
   busyTimeoutMs?: number;
 }
 
-interface Buffered {
-  event: SupervisorEvent;
-  serial: number;
-  poolserial: number;
+type Buffered = SpooledItem;
+
+/**
+ * What a pool held when its run ended with a reload, for the next run's pool of the same name
+ * (docs/decisions/0004): oldest first, the events taken back from busy listeners and the memory
+ * buffer, then the spool file with the newer ones, still open.
+ */
+export interface PoolBacklog {
+  items: Buffered[];
+  spool: EventSpool | undefined;
+  nextPoolserial: number;
+  /** the concrete event types the pool subscribed to: what its events can be */
+  subscribed: ReadonlySet<string>;
+}
+
+/** Events and output lines a backlog holds. */
+export function backlogSize(backlog: PoolBacklog): { events: number; lines: number } {
+  return {
+    events: backlog.items.length + (backlog.spool?.length ?? 0),
+    lines: backlog.items.reduce((n, item) => n + linesIn(item), 0) + (backlog.spool?.lines ?? 0),
+  };
+}
+
+function linesIn(item: Buffered): number {
+  return 'lines' in item.event ? item.event.lines.length : 0;
 }
 
 export interface PoolStats {
@@ -83,10 +104,16 @@ export class ListenerPool {
   private burstDrops = 0;
   private burstDroppedLines = 0;
   private readonly resultHandler: ResultHandler;
+  /** the concrete types the pool subscribes to: events carried over a reload are checked against them */
+  private readonly wanted: ReadonlySet<string>;
+  /** options.spool, or the last run's spool taken over at a reload */
+  private spool: EventSpool | undefined;
 
   constructor(private readonly options: PoolOptions) {
     this.name = options.name;
     this.resultHandler = options.resultHandler ?? defaultResultHandler;
+    this.wanted = expandSubscription(options.events);
+    this.spool = options.spool;
   }
 
   get events(): readonly EventTypeName[] {
@@ -94,7 +121,7 @@ export class ListenerPool {
   }
 
   get stats(): PoolStats {
-    const spool = this.options.spool;
+    const spool = this.spool;
     return { ...this.counters, buffered: this.buffer.length, spooled: spool?.length ?? 0, spoolBytes: spool?.bytes ?? 0 };
   }
 
@@ -121,7 +148,7 @@ export class ListenerPool {
   }
 
   private spooling(): EventSpool | undefined {
-    return this.options.overflow === 'spool' ? this.options.spool : undefined;
+    return this.options.overflow === 'spool' ? this.spool : undefined;
   }
 
   private acceptDropping(item: Buffered): void {
@@ -147,11 +174,15 @@ export class ListenerPool {
   }
 
   private countDrop(item: Buffered, firstMessage: string): void {
-    const lines = 'lines' in item.event ? item.event.lines.length : 0;
-    this.counters.dropped++;
+    this.countDrops(1, linesIn(item), firstMessage);
+  }
+
+  private countDrops(events: number, lines: number, firstMessage: string): void {
+    this.counters.dropped += events;
     this.counters.droppedLines += lines;
     this.burstDroppedLines += lines;
-    if (this.burstDrops++ === 0) this.options.logger.error(firstMessage);
+    if (this.burstDrops === 0) this.options.logger.error(firstMessage);
+    this.burstDrops += events;
   }
 
   /** Listener (re)spawned: a fresh protocol in ACKNOWLEDGED. */
@@ -170,6 +201,20 @@ export class ListenerPool {
     for (const outcome of outcomes) this.handle(listener, outcome);
     // the owner hears of a violation once the pool has logged it and taken the event back
     if (outcomes.some((o) => o.kind === 'violation')) this.options.onProtocolViolation?.(listener);
+    this.dispatch();
+  }
+
+  /**
+   * The listener's stdout ended: it can never answer, so it gets nothing more until it is spawned
+   * again, and an event it held goes back to the head of the buffer at once (for another listener
+   * of the pool, or this one once restarted). Whether it is exiting or must be restarted is the
+   * owner's call: a listener that exits closes its stdout a moment before its exit is seen.
+   */
+  listenerOutputClosed(listener: PoolListener): void {
+    const held = this.takeInFlight(listener);
+    this.protocol(listener).outputClosed();
+    this.options.logger.debug(`${listener.name}: its stdout closed${held ? ` while BUSY with event ${held.serial}` : ''}`);
+    if (held) this.rebuffer(held);
     this.dispatch();
   }
 
@@ -197,9 +242,11 @@ export class ListenerPool {
       case 'bad-result-line':
         log.warn(`${listener.name}: bad result line: '${outcome.line}'`);
         return;
-      case 'violation':
-        log.warn(`${listener.name}: protocol violation ${outcome.code}; it wrote: ${JSON.stringify(outcome.bytes.subarray(0, 200).toString('utf8'))}`);
+      case 'violation': {
+        const hint = outcome.hint === undefined ? '' : ` ${outcome.hint}`;
+        log.warn(`${listener.name}: protocol violation ${outcome.code}${hint}; it wrote: ${JSON.stringify(outcome.bytes.subarray(0, 200).toString('utf8'))}`);
         return;
+      }
       case 'result': {
         const held = this.takeInFlight(listener);
         if (!held) return;
@@ -246,11 +293,80 @@ export class ListenerPool {
     this.busyTimers.set(listener, timer);
   }
 
-  /** Forget timers (the pool is going away with its run). */
-  close(): void {
+  /**
+   * The pool goes away (shutdown, its group removed): whatever it still holds is dropped, counted
+   * and said in one line (`when` ends it: "at shutdown"), and its spool file removed.
+   */
+  close(when: string): void {
+    const backlog = this.handOver();
+    const { events, lines } = backlogSize(backlog);
+    if (events > 0) {
+      this.counters.dropped += events;
+      this.counters.droppedLines += lines;
+      this.options.logger.error(`pool ${this.name} discarded ${events} events (${lines} output lines) it still held ${when}`);
+    }
+    backlog.spool?.close();
+  }
+
+  /**
+   * The run ends with a reload: everything the pool holds, oldest first, for the next run's pool
+   * of the same name (adopt). The pool is left empty and its spool file open, now the backlog's.
+   */
+  handOver(): PoolBacklog {
     for (const timer of this.busyTimers.values()) clearTimeout(timer);
     this.busyTimers.clear();
-    this.options.spool?.close();
+    // listeners are stopped before the pools go, so this is normally empty; what is there is oldest
+    const inFlight = [...this.inFlight.values()].sort((a, b) => a.serial - b.serial);
+    this.inFlight.clear();
+    const backlog: PoolBacklog = {
+      items: [...inFlight, ...this.buffer.splice(0)],
+      spool: this.spool,
+      nextPoolserial: this.nextPoolserial,
+      subscribed: this.wanted,
+    };
+    this.spool = undefined;
+    return backlog;
+  }
+
+  /**
+   * Takes over the backlog of the last run's pool of the same name, before any event of this run:
+   * its events come first, in order. A spooling pool that takes every type the last one did keeps
+   * its spool file as its own (with this pool's cap); otherwise the events are read through this
+   * pool's own buffer (a dropping pool drops the oldest past buffer_size, as 4.2.5 would), and those
+   * of a type it no longer subscribes to are dropped, counted and said in one line.
+   */
+  adopt(backlog: PoolBacklog): void {
+    this.options.logger.info(`pool ${this.name} takes over ${backlogSize(backlog).events} events held at the reload`);
+    this.nextPoolserial = backlog.nextPoolserial;
+    const spool = this.spooling();
+    if (spool && backlog.spool && [...backlog.subscribed].every((type) => this.wanted.has(type))) {
+      this.buffer.push(...backlog.items);
+      // nothing was accepted yet, so this pool's own spool file was never made: the carried one replaces it
+      backlog.spool.maxBytes = spool.maxBytes;
+      this.spool = backlog.spool;
+      this.refillFromSpool();
+      return;
+    }
+    const unwanted = { events: 0, lines: 0, types: new Set<string>() };
+    const take = (item: Buffered): void => {
+      if (!this.wanted.has(item.event.type)) {
+        unwanted.events++;
+        unwanted.lines += linesIn(item);
+        unwanted.types.add(item.event.type);
+      } else if (spool) this.acceptSpooling(item, spool);
+      else this.acceptDropping(item);
+    };
+    backlog.items.forEach(take);
+    if (backlog.spool) {
+      for (let item = this.shiftSpool(backlog.spool); item; item = this.shiftSpool(backlog.spool)) take(item);
+      backlog.spool.close();
+    }
+    if (unwanted.events === 0) return;
+    this.counters.dropped += unwanted.events;
+    this.counters.droppedLines += unwanted.lines;
+    this.options.logger.error(
+      `pool ${this.name} no longer subscribes to ${[...unwanted.types].sort().join(', ')}: discarded ${unwanted.events} events (${unwanted.lines} output lines) carried over the reload`,
+    );
   }
 
   private rebuffer(item: Buffered): void {
@@ -273,8 +389,25 @@ export class ListenerPool {
   }
 
   private refillFromSpool(): void {
-    const spool = this.options.spool;
-    while (spool && spool.length > 0 && this.buffer.length < this.options.bufferSize) this.buffer.push(spool.shift()!);
+    const spool = this.spool;
+    if (!spool) return;
+    while (this.buffer.length < this.options.bufferSize) {
+      const item = this.shiftSpool(spool);
+      if (!item) return;
+      this.buffer.push(item);
+    }
+  }
+
+  /** The spool's oldest event; undefined when it is empty or could not be read back (then counted). */
+  private shiftSpool(spool: EventSpool): Buffered | undefined {
+    try {
+      return spool.shift();
+    } catch (err) {
+      if (!(err instanceof SpoolCorruptError)) throw err;
+      // the spool emptied itself: what it held is gone, and said so
+      this.countDrops(err.events, err.lines, `pool ${this.name} lost ${err.events} spooled events (${err.lines} output lines): ${err.message}`);
+      return undefined;
+    }
   }
 
   private trySend(listener: PoolListener, item: Buffered): boolean {

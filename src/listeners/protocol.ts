@@ -39,8 +39,8 @@ export type ProtocolEvent =
   | { kind: 'result'; body: Buffer }
   /** the result line's length did not parse (4.2.5: `bad result line: '...'`) */
   | { kind: 'bad-result-line'; line: string }
-  /** a protocol violation: `bytes` is what the listener wrote, for the log */
-  | { kind: 'violation'; code: ViolationCode; bytes: Buffer };
+  /** a protocol violation: `bytes` is what the listener wrote, and `hint` what it may have meant, for the log */
+  | { kind: 'violation'; code: ViolationCode; bytes: Buffer; hint?: string };
 
 export type ViolationCode =
   | 'SUP_ERR_LISTENER_NOT_READY' // something other than READY\n while ACKNOWLEDGED
@@ -53,6 +53,8 @@ export class ListenerProtocol {
   private buffer: Buffer = Buffer.alloc(0);
   /** BUSY: the body length once the RESULT line was read */
   private pendingBody: number | null = null;
+  /** the last result body, until READY follows it: bytes that are not READY then hint at a wrong RESULT length */
+  private lastResult: Buffer | null = null;
 
   constructor(private readonly limits: ProtocolLimits = DEFAULT_PROTOCOL_LIMITS) {}
 
@@ -64,7 +66,18 @@ export class ListenerProtocol {
   reset(): void {
     this.buffer = Buffer.alloc(0);
     this.pendingBody = null;
+    this.lastResult = null;
     this.stateName = 'ACKNOWLEDGED';
+  }
+
+  /**
+   * The listener's stdout reached its end: nothing more can be read, so nothing more may be sent
+   * (UNKNOWN until a new spawn resets it). What it wrote last without finishing is dropped with it.
+   */
+  outputClosed(): void {
+    this.buffer = Buffer.alloc(0);
+    this.pendingBody = null;
+    this.stateName = 'UNKNOWN';
   }
 
   /** The pool wrote an event to this listener (only allowed while READY). */
@@ -84,14 +97,22 @@ export class ListenerProtocol {
 
   private step(out: ProtocolEvent[]): boolean {
     switch (this.stateName) {
-      case 'ACKNOWLEDGED':
-        if (this.buffer.length < READY_TOKEN.length) return false;
-        if (this.buffer.subarray(0, READY_TOKEN.length).equals(READY_TOKEN)) {
-          this.buffer = this.buffer.subarray(READY_TOKEN.length);
-          out.push(this.transition('READY'));
-          return true;
+      case 'ACKNOWLEDGED': {
+        // bytes that cannot begin READY\n are a violation at once: 4.2.5 waits for six bytes
+        // first, forever when fewer come (as after a RESULT length longer than its body)
+        const seen = Math.min(this.buffer.length, READY_TOKEN.length);
+        if (!this.buffer.subarray(0, seen).equals(READY_TOKEN.subarray(0, seen))) {
+          const hint = this.lastResult
+            ? `after a result of ${this.lastResult.length} bytes (${JSON.stringify(this.lastResult.subarray(0, 200).toString('utf8'))}): was its RESULT length right?`
+            : undefined;
+          return this.violate(out, 'SUP_ERR_LISTENER_NOT_READY', this.buffer, hint);
         }
-        return this.violate(out, 'SUP_ERR_LISTENER_NOT_READY');
+        if (seen < READY_TOKEN.length) return false;
+        this.buffer = this.buffer.subarray(READY_TOKEN.length);
+        this.lastResult = null;
+        out.push(this.transition('READY'));
+        return true;
+      }
       case 'READY':
         return this.buffer.length > 0 && this.violate(out, 'SUP_ERR_LISTENER_UNSOLICITED');
       case 'BUSY':
@@ -132,16 +153,18 @@ export class ListenerProtocol {
     const body = Buffer.from(this.buffer.subarray(0, length));
     this.buffer = this.buffer.subarray(length);
     this.pendingBody = null;
+    this.lastResult = body;
     out.push({ kind: 'result', body });
     out.push(this.transition('ACKNOWLEDGED'));
     return true;
   }
 
-  private violate(out: ProtocolEvent[], code: ViolationCode, bytes: Buffer = this.buffer): boolean {
-    out.push({ kind: 'violation', code, bytes: Buffer.from(bytes) });
+  private violate(out: ProtocolEvent[], code: ViolationCode, bytes: Buffer = this.buffer, hint?: string): boolean {
+    out.push(hint === undefined ? { kind: 'violation', code, bytes: Buffer.from(bytes) } : { kind: 'violation', code, bytes: Buffer.from(bytes), hint });
     out.push(this.transition('UNKNOWN'));
     this.buffer = Buffer.alloc(0);
     this.pendingBody = null;
+    this.lastResult = null;
     return false;
   }
 

@@ -1,6 +1,8 @@
 // Overflow of a never-drop pool: events past buffer_size are appended to a file in order and read
 // back as the buffer drains, so a slow listener costs disk, never an event, and never stalls a
-// child's output. Records are length-prefixed JSON; the file is emptied whenever it drains.
+// child's output. Each record is a header (length, checksum) and the event's JSON; a record counts
+// as spooled only once every byte of it is written, and one that does not read back whole and
+// intact is never taken for an event. The file is emptied whenever it drains.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +18,34 @@ export class SpoolFullError extends Error {
   readonly code = 'SUP_ERR_SPOOL_FULL';
 }
 
+/**
+ * The spool could not be read back (a disk error, or the file changed under us): the records from
+ * here on have no trustworthy framing, so all of them are lost; `events` and `lines` say how many,
+ * for the pool to count as dropped.
+ */
+export class SpoolCorruptError extends Error {
+  readonly code = 'SUP_ERR_SPOOL_CORRUPT';
+  constructor(
+    message: string,
+    readonly events: number,
+    readonly lines: number,
+  ) {
+    super(message);
+  }
+}
+
+// u32 length of the JSON, then the first 4 bytes of its SHA-256
 const LENGTH_BYTES = 4;
+const CHECK_BYTES = 4;
+const HEADER_BYTES = LENGTH_BYTES + CHECK_BYTES;
+
+function checkOf(json: Buffer): Buffer {
+  return crypto.createHash('sha256').update(json).digest().subarray(0, CHECK_BYTES);
+}
+
+function linesOf(item: SpooledItem): number {
+  return 'lines' in item.event ? item.event.lines.length : 0;
+}
 
 /**
  * buffer_spool_maxbytes when unset (docs/decisions/0004): a firehose of a million 100-byte lines
@@ -34,8 +63,11 @@ export function spoolPath(dir: string, poolName: string, identifier: string): st
   return path.join(dir, `${poolName}-events---${identifier}-${crypto.randomBytes(6).toString('hex')}.spool`);
 }
 
-/** Spools a crashed run left behind (a clean close removes its own), as AUTO logs are cleared at startup. */
-export function removeStaleSpools(dir: string, identifier: string, warn: (message: string) => void): void {
+/**
+ * Spools a crashed run left behind (a clean close removes its own), as AUTO logs are cleared at
+ * startup; `keep` are the spools the last run handed over at a reload.
+ */
+export function removeStaleSpools(dir: string, identifier: string, warn: (message: string) => void, keep: ReadonlySet<string> = new Set()): void {
   const suffix = `---${identifier}-`;
   let names: string[];
   try {
@@ -46,6 +78,7 @@ export function removeStaleSpools(dir: string, identifier: string, warn: (messag
   for (const name of names) {
     const at = name.lastIndexOf(suffix);
     if (at < 0 || !name.slice(0, at).endsWith('-events') || !/^[0-9a-f]{12}\.spool$/.test(name.slice(at + suffix.length))) continue;
+    if (keep.has(path.join(dir, name))) continue;
     try {
       fs.unlinkSync(path.join(dir, name));
     } catch {
@@ -59,11 +92,13 @@ export class EventSpool {
   private writeOffset = 0;
   private readOffset = 0;
   private count = 0;
+  /** output lines inside the records still held, so a loss can say how many lines went with it */
+  private heldLines = 0;
 
-  /** maxBytes 0 = bounded only by the disk */
+  /** maxBytes 0 = bounded only by the disk; a pool that takes the spool over at a reload sets its own */
   constructor(
     readonly path: string,
-    readonly maxBytes = 0,
+    public maxBytes = 0,
   ) {}
 
   get length(): number {
@@ -74,32 +109,62 @@ export class EventSpool {
     return this.writeOffset - this.readOffset;
   }
 
-  /** Throws SpoolFullError past maxBytes, or the write error (ENOSPC...): the caller counts a drop. */
-  push(item: SpooledItem): void {
-    const json = Buffer.from(JSON.stringify(item, replacer));
-    if (this.maxBytes > 0 && this.bytes + json.length + LENGTH_BYTES > this.maxBytes) {
-      throw new SpoolFullError(`spool ${this.path} is full (${this.maxBytes} bytes)`);
-    }
-    const record = Buffer.allocUnsafe(LENGTH_BYTES + json.length);
-    record.writeUInt32BE(json.length, 0);
-    json.copy(record, LENGTH_BYTES);
-    const fd = this.open();
-    fs.writeSync(fd, record, 0, record.length, this.writeOffset);
-    this.writeOffset += record.length;
-    this.count++;
+  /** output lines inside the events still held */
+  get lines(): number {
+    return this.heldLines;
   }
 
+  /**
+   * Throws SpoolFullError past maxBytes, or the error that stopped the write (ENOSPC...): the
+   * caller counts a drop. Nothing is counted as spooled unless all of its record was written.
+   */
+  push(item: SpooledItem): void {
+    const json = Buffer.from(JSON.stringify(item, replacer));
+    if (this.maxBytes > 0 && this.bytes + json.length + HEADER_BYTES > this.maxBytes) {
+      throw new SpoolFullError(`spool ${this.path} is full (${this.maxBytes} bytes)`);
+    }
+    const record = Buffer.allocUnsafe(HEADER_BYTES + json.length);
+    record.writeUInt32BE(json.length, 0);
+    checkOf(json).copy(record, LENGTH_BYTES);
+    json.copy(record, HEADER_BYTES);
+    const fd = this.open();
+    try {
+      // a full disk takes part of a write and refuses the rest: a short write is not the record
+      for (let done = 0; done < record.length; ) done += fs.writeSync(fd, record, done, record.length - done, this.writeOffset + done);
+    } catch (err) {
+      // the torn tail would be overwritten by the next record anyway; giving its blocks back now
+      // lets that record fit sooner
+      try {
+        fs.ftruncateSync(fd, this.writeOffset);
+      } catch {
+        // the write error is the one to report
+      }
+      throw err;
+    }
+    this.writeOffset += record.length;
+    this.count++;
+    this.heldLines += linesOf(item);
+  }
+
+  /** The oldest event; throws SpoolCorruptError (and empties the spool) when it cannot be read back whole. */
   shift(): SpooledItem | undefined {
     if (this.count === 0 || this.fd === null) return undefined;
-    const head = Buffer.alloc(LENGTH_BYTES);
-    fs.readSync(this.fd, head, 0, LENGTH_BYTES, this.readOffset);
-    const length = head.readUInt32BE(0);
-    const json = Buffer.alloc(length);
-    fs.readSync(this.fd, json, 0, length, this.readOffset + LENGTH_BYTES);
-    this.readOffset += LENGTH_BYTES + length;
+    let item: SpooledItem;
+    try {
+      item = this.readRecord(this.fd);
+    } catch (err) {
+      const lost = new SpoolCorruptError(
+        `spool ${this.path} cannot be read back at byte ${this.readOffset}: ${(err as Error).message}`,
+        this.count,
+        this.heldLines,
+      );
+      this.reset();
+      throw lost;
+    }
     this.count--;
+    this.heldLines -= linesOf(item);
     if (this.count === 0) this.reset();
-    return JSON.parse(json.toString(), reviver) as SpooledItem;
+    return item;
   }
 
   close(): void {
@@ -108,8 +173,26 @@ export class EventSpool {
       this.fd = null;
     }
     fs.rmSync(this.path, { force: true });
-    this.count = 0;
+    this.count = this.heldLines = 0;
     this.readOffset = this.writeOffset = 0;
+  }
+
+  /** One record at readOffset, checked: its length within what was written, all of it read, its checksum. */
+  private readRecord(fd: number): SpooledItem {
+    const available = this.writeOffset - this.readOffset;
+    const head = Buffer.alloc(HEADER_BYTES);
+    if (available < HEADER_BYTES || fs.readSync(fd, head, 0, HEADER_BYTES, this.readOffset) !== HEADER_BYTES) {
+      throw new Error('its record header is cut short');
+    }
+    const length = head.readUInt32BE(0);
+    // a damaged length must not make us allocate what it says: never more than was written
+    if (length > available - HEADER_BYTES) throw new Error(`its record claims ${length} bytes where ${available - HEADER_BYTES} were written`);
+    const json = Buffer.alloc(length);
+    if (fs.readSync(fd, json, 0, length, this.readOffset + HEADER_BYTES) !== length) throw new Error('its record is cut short');
+    if (!checkOf(json).equals(head.subarray(LENGTH_BYTES))) throw new Error('its record fails its checksum');
+    const item = JSON.parse(json.toString(), reviver) as SpooledItem;
+    this.readOffset += HEADER_BYTES + length;
+    return item;
   }
 
   private open(): number {
@@ -118,9 +201,15 @@ export class EventSpool {
     return this.fd;
   }
 
+  /** Empty: the next record goes at the start of the file again. */
   private reset(): void {
-    fs.ftruncateSync(this.fd!, 0);
+    this.count = this.heldLines = 0;
     this.readOffset = this.writeOffset = 0;
+    try {
+      fs.ftruncateSync(this.fd!, 0);
+    } catch {
+      // only disk space is at stake: reads never go past writeOffset, so old bytes are never read
+    }
   }
 }
 

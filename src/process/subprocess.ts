@@ -85,6 +85,8 @@ export interface SubprocessEvents {
   state: [StateChange];
   /** raw stdout chunks as read, for eventlisteners whose stdout is the protocol; only read when listened to */
   stdout: [Buffer];
+  /** the stdout pipe reached its end (the pid that had it): an eventlistener can then never answer */
+  'stdout-closed': [number];
   lines: [OutputLine[]];
   communication: [ProcessCommunication];
   health: [HealthChange];
@@ -270,6 +272,10 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       child.once('error', (err) => this.guard(() => this.failStart(launchFailureFrom(err, request, this.name))));
       return undefined;
     }
+    const pid = child.pid;
+    launched.stdout.once('close', () =>
+      emitSafely(this, 'stdout-closed', pid, (err) => this.logger.error(`a stdout-closed listener of ${this.name} failed: ${String(err)}`)),
+    );
     // a held line is flushed only once nothing is left unread in its pipe
     stdoutPump.attach(launched.stdout, this.output.channel('stdout', child.pid, launched.backlog?.stdout), launched.widen?.stdout);
     if (stderrPump && launched.stderr) stderrPump.attach(launched.stderr, this.output.channel('stderr', child.pid, launched.backlog?.stderr), launched.widen?.stderr);

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { FIXTURES, makeTempDir, readJsonLines, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
 import { startParityPair, type ParityDaemon } from '../helpers/parity.js';
@@ -13,7 +14,7 @@ import { rpcCall } from '../helpers/rpc-client.js';
 import { getOverSocket, parseMetrics } from '../metrics/scrape.js';
 
 const LISTENER = path.join(FIXTURES, 'listener.py');
-const SPOOL_NAME = /^l-events---supervisor-[0-9a-f]{12}\.spool$/;
+const SPOOL_NAME = /^[lm]-events---supervisor-[0-9a-f]{12}\.spool$/;
 
 interface Recorded {
   serial: number;
@@ -115,36 +116,131 @@ test("buffer_overflow=drop: 4.2.5's drop-oldest, the same events as the real 4.2
   assert.deepEqual(spoolFiles(pair.ours.dir), [], 'a dropping pool never writes a spool');
 });
 
-test('a reload and a shutdown with events still in the spool: the daemon carries on, each run removes its own spool file', async (t) => {
-  const dir = makeTempDir('sv-never-drop-');
-  const socket = path.join(dir, 'supervisor.sock');
-  const conf = writeConfig(
+/** A pool `l` (and a `m` like it when asked) whose listener holds its first event until {DIR}/gate exists, answering at once after that. */
+function gatedPools(dir: string, socket: string, { events = 'REMOTE_COMMUNICATION', withM = false } = {}): string {
+  const section = (name: string) =>
+    `[eventlistener:${name}]\ncommand=${LISTENER}\nevents=${events}\nbuffer_size=2\nstartsecs=0\n` +
+    `environment=RECORD_FILE="${dir}/rec-${name}.jsonl",GATE="${dir}/gate"\n`;
+  return writeConfig(
     dir,
     `[unix_http_server]\nfile=${socket}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
-      pool('').replaceAll('{DIR}', dir),
+      section('l') +
+      (withM ? section('m') : ''),
   );
-  const daemon = startDaemon(dir, ['-n', '-c', conf]);
+}
+
+interface Held {
+  socket: string;
+  dir: string;
+  daemon: ReturnType<typeof startDaemon>;
+  records: (pool?: string) => (Recorded & { pid: number })[];
+}
+
+/** A daemon whose pool `l` holds `count` events: ev0 with its BUSY listener, the rest in memory and the spool. */
+async function holdEvents(t: { after: (fn: () => Promise<void>) => void }, count: number, options: { withM?: boolean } = {}): Promise<Held> {
+  const dir = makeTempDir('sv-never-drop-');
+  const socket = path.join(dir, 'supervisor.sock');
+  const daemon = startDaemon(dir, ['-n', '-c', gatedPools(dir, socket, options)]);
   t.after(async () => {
     await daemon.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  const records = (pool = 'l') => readJsonLines<Recorded & { pid: number }>(path.join(dir, `rec-${pool}.jsonl`));
   await daemon.waitForLog(/success: l entered RUNNING/);
-  await fillWhileBusy(socket, dir, 'first run');
-  const [first] = spoolFiles(dir);
-  assert.ok(first && fs.statSync(path.join(dir, first)).size > 0, 'five events on disk');
+  await rpcCall(socket, 'supervisor.sendRemoteCommEvent', ['burst', 'ev0']);
+  await waitFor(() => records().length >= 1, 10_000, 'the listener to hold ev0');
+  const calls = Array.from({ length: count - 1 }, (_, i) => ({ methodName: 'supervisor.sendRemoteCommEvent', params: ['burst', `ev${i + 1}`] }));
+  await rpcCall(socket, 'system.multicall', [calls]);
+  const m = await poolMetrics(socket);
+  assert.deepEqual([m.buffered, m.spooled, m.dropped], [2, count - 3, 0], 'ev0 in flight, two in memory, the rest on disk');
+  return { socket, dir, daemon, records };
+}
 
-  // the gate stays shut: SIGHUP ends the run with the listener BUSY and the spool full
+const reloaded = async ({ daemon }: Held): Promise<void> => {
   daemon.child.kill('SIGHUP');
   await waitFor(() => daemon.mainLog().match(/supervisord started with pid/g)?.length === 2, 20_000, 'the reload');
   await daemon.waitForLog(/success: l entered RUNNING[^]*success: l entered RUNNING/);
-  assert.deepEqual(spoolFiles(dir), [], "the old run's spool went with its pool");
-  assert.deepEqual(await rpcCall(socket, 'supervisor.getState'), { statecode: 1, statename: 'RUNNING' });
+};
 
-  fs.rmSync(path.join(dir, 'rec.jsonl'));
-  await fillWhileBusy(socket, dir, 'second run');
-  assert.equal(spoolFiles(dir).length, 1);
+test('1,200 events held at a SIGHUP reach the next run\'s listener, in order, each once, none dropped: the spool is carried over', async (t) => {
+  const held = await holdEvents(t, 1200);
+  const { socket, dir, daemon, records } = held;
+  const [first] = spoolFiles(dir);
+  // the gate stays shut: the reload stops the listener while it is BUSY with ev0
+  await reloaded(held);
+
+  fs.writeFileSync(path.join(dir, 'gate'), '');
+  await rpcCall(socket, 'supervisor.sendRemoteCommEvent', ['burst', 'end']);
+  const all = await waitFor(() => records().some((r) => r.data === 'end') && records(), 30_000, `the end marker (have ${records().length})`);
+  const [held0, ...second] = all;
+  assert.equal(held0!.data, 'ev0');
+  assert.ok(second.every((r) => r.pid !== held0!.pid), 'the rest went to the new listener');
+  assert.deepEqual(
+    second.map((r) => r.data),
+    [...Array.from({ length: 1200 }, (_, i) => `ev${i}`), 'end'],
+    'ev0 again (never answered), then the rest in order, each once',
+  );
+  assert.deepEqual(
+    second.map((r) => r.serial),
+    Array.from({ length: 1201 }, (_, i) => i),
+  );
+  assert.match(daemon.mainLog(), /INFO pool l takes over 1200 events held at the reload\n/);
+  assert.equal(spoolFiles(dir)[0], first, "the last run's spool is the new run's");
+  const { delivered, dropped, buffered, spooled } = await poolMetricsOnceDelivered(socket, 1201);
+  assert.deepEqual({ delivered, dropped, buffered, spooled }, { delivered: 1201, dropped: 0, buffered: 0, spooled: 0 });
+  assert.doesNotMatch(daemon.mainLog(), /discard/);
+
+  // a clean shutdown with nothing held says nothing and removes the spool
   await daemon.stop();
   assert.deepEqual(await daemon.exited, { code: 0, signal: null });
   assert.deepEqual(spoolFiles(dir), []);
+  assert.doesNotMatch(daemon.mainLog(), /discard/);
   assert.doesNotMatch(daemon.output(), /Error|Traceback/);
+});
+
+test('at shutdown the events a pool still holds are counted as dropped, in one line, and its spool is removed', async (t) => {
+  const { dir, daemon } = await holdEvents(t, 300);
+  await daemon.stop();
+  assert.deepEqual(await daemon.exited, { code: 0, signal: null });
+  // ev0 came back from the stopped listener: all 300
+  assert.match(daemon.mainLog(), /ERRO pool l discarded 300 events \(0 output lines\) it still held at shutdown\n/);
+  assert.deepEqual(spoolFiles(dir), []);
+});
+
+test('a reload into a config where the pool takes other events, or is gone: what it held is counted as dropped and said', async (t) => {
+  const held = await holdEvents(t, 100, { withM: true });
+  const { socket, dir, daemon } = held;
+  // m got the same 100 events (its listener held ev0 too); the new config drops m and points l elsewhere
+  await waitFor(() => held.records('m').length >= 1, 10_000, 'm to hold ev0');
+  gatedPools(dir, socket, { events: 'TICK_60' });
+  await reloaded(held);
+  const log = daemon.mainLog();
+  assert.match(log, /ERRO pool l no longer subscribes to REMOTE_COMMUNICATION: discarded 100 events \(0 output lines\) carried over the reload\n/);
+  assert.match(log, /ERRO pool m is not in the new config: 100 events \(0 output lines\) it held at the reload are discarded\n/);
+  const m = await poolMetrics(socket);
+  assert.equal(m.dropped, 100);
+  assert.deepEqual(spoolFiles(dir), [], 'both carried spools removed');
+  assert.deepEqual(await rpcCall(socket, 'supervisor.getState'), { statecode: 1, statename: 'RUNNING' });
+});
+
+test('a reload whose config no longer loads ends the daemon (exit 2, as 4.2.5): stderr says what the pools held', async (t) => {
+  const held = await holdEvents(t, 50);
+  fs.appendFileSync(path.join(held.dir, 'supervisord.conf'), '[program:bad]\n');
+  held.daemon.child.kill('SIGHUP');
+  assert.deepEqual(await held.daemon.exited, { code: 2, signal: null });
+  assert.match(held.daemon.output(), /Error: .*\n[^]*supervisord: pool l discarded 50 events \(0 output lines\) it held at the reload: the config did not load\n/);
+  assert.deepEqual(spoolFiles(held.dir), []);
+});
+
+test('a reload whose new run cannot start (its port is taken) ends the daemon: stderr says what the pools held', async (t) => {
+  const held = await holdEvents(t, 50);
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  const { port } = taken.address() as net.AddressInfo;
+  fs.appendFileSync(path.join(held.dir, 'supervisord.conf'), `[inet_http_server]\nport=127.0.0.1:${port}\n`);
+  held.daemon.child.kill('SIGHUP');
+  assert.deepEqual(await held.daemon.exited, { code: 2, signal: null });
+  assert.match(held.daemon.output(), /supervisord: pool l discarded 50 events \(0 output lines\) it held at the reload: the new run did not start\n/);
+  assert.deepEqual(spoolFiles(held.dir), []);
 });

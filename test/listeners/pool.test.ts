@@ -249,6 +249,47 @@ test('a spool over its byte cap drops the newest (the spooled ones are kept, in 
   assert.deepEqual(l.received.map((r) => Number(r.split('when:')[1])), Array.from({ length: kept }, (_, i) => i));
   assert.ok(logger.lines.includes(`ERRO pool p discarded ${dropped} events (0 output lines) while its spool could not take them (buffer_spool_maxbytes=2000)`));
   assert.equal(pool.stats.dropped, dropped);
-  pool.close();
+  pool.close('at shutdown');
   assert.equal(fs.existsSync(spool.path), false, 'closing the pool removes its spool file');
+});
+
+test('a reload hands a pool\'s events to the next run\'s pool: taken over in order (spool and poolserials too), or through 4.2.5\'s buffer in a dropping pool', async () => {
+  const { EventSpool } = await import('../../src/listeners/spool.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+  const serials = new EventSerials();
+  const spooling = (name: string, spool = new EventSpool(path.join(dir, `${name}.spool`))) =>
+    new ListenerPool({ name: 'p', events: ['TICK'], bufferSize: 2, identifier: 's', serials, logger: new MemoryLogger(), overflow: 'spool', spool });
+  const drain = (pool: ListenerPool) => {
+    const l = new FakeListener('p_0');
+    pool.setListeners([l]);
+    pool.listenerOutput(l, Buffer.from('READY\n'));
+    while (pool.protocolState(l) === 'BUSY') pool.listenerOutput(l, Buffer.from('RESULT 2\nOKREADY\n'));
+    return l.received.map((r) => /poolserial:(\d+) .*when:(\d+)$/s.exec(r)!.slice(1).join('/'));
+  };
+
+  const first = spooling('first');
+  for (let i = 0; i < 20; i++) first.accept(tick(i));
+  const backlog = first.handOver();
+  assert.deepEqual([first.stats.buffered, first.stats.spooled], [0, 0], 'the old pool is left empty');
+  const second = spooling('second');
+  second.adopt(backlog);
+  second.accept(tick(100));
+  assert.deepEqual(second.stats.dropped, 0);
+  assert.deepEqual(drain(second), [...Array.from({ length: 20 }, (_, i) => `${i}/${i}`), '20/100'], 'in order, poolserials go on');
+  assert.equal(fs.existsSync(path.join(dir, 'second.spool')), false, "the new pool's own spool was never needed");
+  second.close('at shutdown');
+  assert.equal(fs.existsSync(path.join(dir, 'first.spool')), false);
+
+  const again = spooling('again');
+  for (let i = 0; i < 20; i++) again.accept(tick(i));
+  const logger = new MemoryLogger();
+  const dropping = new ListenerPool({ name: 'p', events: ['TICK'], bufferSize: 5, identifier: 's', serials, logger, overflow: 'drop' });
+  dropping.adopt(again.handOver());
+  assert.deepEqual(dropping.stats.dropped, 15);
+  assert.deepEqual(drain(dropping), ['15/15', '16/16', '17/17', '18/18', '19/19'], "the newest five, as 4.2.5's buffer keeps them");
+  assert.equal(fs.existsSync(path.join(dir, 'again.spool')), false, 'the carried spool is read and removed');
+  fs.rmSync(dir, { recursive: true, force: true });
 });

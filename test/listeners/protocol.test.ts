@@ -70,3 +70,23 @@ test('limits: an endless result line or a huge declared result is a violation, n
   assert.equal(events[0]!.kind, 'violation');
   assert.equal((events[0] as { code: string }).code, 'SUP_ERR_LISTENER_RESULT_TOO_LARGE');
 });
+
+test('bytes that cannot begin READY are a violation at once, with a hint when a result came just before (RESULT 5\\nOK then READY)', () => {
+  const p = ready();
+  p.eventSent();
+  assert.deepEqual(kinds(p.feed(b('RESULT 5\nOK'))), [], 'three body bytes still to come');
+  const events = p.feed(b('READY\n'));
+  assert.deepEqual(kinds(events), ['result:OKREA', 'BUSY->ACKNOWLEDGED', 'SUP_ERR_LISTENER_NOT_READY:DY\n', 'ACKNOWLEDGED->UNKNOWN']);
+  assert.equal((events[2] as { hint?: string }).hint, 'after a result of 5 bytes ("OKREA"): was its RESULT length right?');
+
+  // three bytes of garbage are enough to tell: nothing waits for a sixth
+  const q = new ListenerProtocol();
+  assert.deepEqual(kinds(q.feed(b('OK\n'))), ['SUP_ERR_LISTENER_NOT_READY:OK\n', 'ACKNOWLEDGED->UNKNOWN']);
+  assert.equal(q.state, 'UNKNOWN');
+  // a READY that comes a byte at a time after a result is still READY
+  const r = ready();
+  r.eventSent();
+  const out: ProtocolEvent[] = [];
+  for (const ch of 'RESULT 2\nOKREADY\n') out.push(...r.feed(b(ch)));
+  assert.deepEqual(kinds(out), ['result:OK', 'BUSY->ACKNOWLEDGED', 'ACKNOWLEDGED->READY']);
+});

@@ -8,7 +8,8 @@ import { byteSize } from '../../src/config/datatypes.js';
 import { loadConfig } from '../../src/config/loader.js';
 import { keySpec } from '../../src/config/schema.js';
 import { readPoolSettings } from '../../src/listeners/pool-settings.js';
-import { DEFAULT_SPOOL_MAX_BYTES, EventSpool, removeStaleSpools, spoolPath } from '../../src/listeners/spool.js';
+import { DEFAULT_SPOOL_MAX_BYTES, EventSpool, removeStaleSpools, spoolPath, SpoolCorruptError, type SpooledItem } from '../../src/listeners/spool.js';
+import type { SupervisorEvent } from '../../src/events/types.js';
 import { makeTempDir } from '../helpers/daemon.js';
 
 function poolSettings(keys: string) {
@@ -65,4 +66,45 @@ test('stale spools of this identifier are removed at startup; anything else in c
   assert.equal(fs.existsSync(stale), false);
   for (const file of keep) assert.ok(fs.existsSync(file), file);
   assert.deepEqual(warnings, []);
+});
+
+test('a spool record that does not read back whole and intact is never taken for an event: the loss is reported with its count, and the spool works on', async (t) => {
+  const dir = makeTempDir('sv-spool-');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const log = (n: number): SupervisorEvent => ({ type: 'PROCESS_LOG_STDOUT', time: 0, processname: 'w', groupname: 'w', pid: 1, channel: 'stdout', lines: [String(n)] });
+  const firstLine = (item: SpooledItem | undefined) => (item && 'lines' in item.event ? item.event.lines[0] : undefined);
+  const fill = (spool: EventSpool) => {
+    for (let n = 0; n < 3; n++) spool.push({ event: log(n), serial: n, poolserial: n });
+  };
+
+  // a length header damaged into 4 GiB: refused from what was written, nothing that large is allocated
+  const torn = new EventSpool(path.join(dir, 'torn.spool'));
+  t.after(() => torn.close());
+  fill(torn);
+  const fd = fs.openSync(torn.path, 'r+');
+  fs.writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xf0]), 0, 4, 0);
+  fs.closeSync(fd);
+  assert.throws(() => torn.shift(), (err: unknown) => {
+    assert.ok(err instanceof SpoolCorruptError, String(err));
+    assert.match(err.message, /torn\.spool cannot be read back at byte 0: its record claims 4294967280 bytes where \d+ were written/);
+    assert.deepEqual([err.events, err.lines], [3, 3]);
+    return true;
+  });
+  assert.deepEqual([torn.length, torn.bytes, torn.lines], [0, 0, 0], 'emptied: what it held is counted lost, not read');
+
+  // one byte changed inside the second record's JSON: the first comes back, the checksum stops the rest
+  const flipped = new EventSpool(path.join(dir, 'flipped.spool'));
+  t.after(() => flipped.close());
+  fill(flipped);
+  const bytes = fs.readFileSync(flipped.path);
+  const second = bytes.indexOf('"lines":["1"]');
+  const out = fs.openSync(flipped.path, 'r+');
+  fs.writeSync(out, Buffer.from('7'), 0, 1, second + '"lines":["'.length);
+  fs.closeSync(out);
+  assert.equal(firstLine(flipped.shift()), '0');
+  assert.throws(() => flipped.shift(), (err: unknown) => err instanceof SpoolCorruptError && /fails its checksum/.test(err.message) && err.events === 2 && err.lines === 2);
+
+  // and it spools again from an empty file
+  flipped.push({ event: log(9), serial: 9, poolserial: 9 });
+  assert.equal(firstLine(flipped.shift()), '9');
 });

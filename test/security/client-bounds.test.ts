@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import { after, test } from 'node:test';
+import { WebSocket } from 'ws';
 import { rpcCallOnce } from '../helpers/rpc-client.js';
 import { waitFor } from '../helpers/daemon.js';
-import { openFdCount } from '../faults/system.js';
-import { startWebDaemon, type WebDaemon } from '../web/web-daemon.js';
+import { openFdCount, rssKb } from '../faults/system.js';
+import { AUTH_HEADER, startWebDaemon, type WebDaemon } from '../web/web-daemon.js';
 
 const daemons: WebDaemon[] = [];
 after(async () => {
@@ -103,5 +104,76 @@ test('stalled HTTP clients: silent ones get 408 and slow unauthenticated bodies 
     assert.equal(((await rpcCallOnce(socket, 'supervisor.getState')) as { statename: string }).statename, 'RUNNING');
   } finally {
     for (const client of clients) client.socket.destroy();
+  }
+});
+
+/** Opens /ws over a raw socket and stops reading once the handshake is answered: a page that stopped reading. */
+function pausedPage(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    let answer = '';
+    const onData = (d: Buffer): void => {
+      answer += d.toString('latin1');
+      if (!answer.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      socket.pause();
+      if (answer.startsWith('HTTP/1.1 101 ')) resolve(socket);
+      else reject(new Error(`upgrade refused: ${answer.split('\r\n')[0]}`));
+    };
+    socket.on('data', onData);
+    socket.on('error', () => {});
+    socket.once('connect', () =>
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${AUTH_HEADER}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      ),
+    );
+  });
+}
+
+test('a /ws page that stops reading, with 30 programs flapping, is closed at its bound: the daemon does not grow, a page that reads keeps its connection', async () => {
+  // each exits at once and is restarted (at most once a second): four state changes a second each
+  const flapping = '[program:flap]\nprocess_name=flap_%(process_num)02d\nnumprocs=30\ncommand=/bin/true\nstartsecs=0\nautorestart=true\nstartretries=1000000\n';
+  const { daemon, port } = await start(flapping);
+  const pid = daemon.child.pid!;
+  const reader = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { Authorization: AUTH_HEADER } });
+  let readerMessages = 0;
+  reader.on('message', () => readerMessages++);
+  let readerClosed = false;
+  reader.on('close', () => (readerClosed = true));
+  await new Promise((resolve, reject) => {
+    reader.once('open', resolve);
+    reader.once('error', reject);
+  });
+  // the daemon's memory grows for a while after start (V8 warming up): measure from after that
+  await waitFor(() => readerMessages >= 5000, 60_000, 'the flapping under way');
+  const before = descriptorTargets(pid);
+  const stalled = await pausedPage(port);
+  try {
+    const rssAtPause = rssKb(pid);
+    let rssPeak = rssAtPause;
+    const line = await waitFor(
+      () => {
+        rssPeak = Math.max(rssPeak, rssKb(pid));
+        return /WARN web page connection from 127\.0\.0\.1:\d+ closed: it stopped reading \([\d.]+ MiB of updates waiting, the limit is 8\.0 MiB\)/.exec(daemon.mainLog())?.[0];
+      },
+      150_000,
+      'the paused page to be closed',
+    );
+    assert.ok(line);
+    // its connection is cut (it reads no close frame), its descriptor given back
+    const pageSockets = (): number => [...descriptorTargets(pid)].filter((target) => target.startsWith('socket:') && !before.has(target)).length;
+    await waitFor(() => pageSockets() === 0, 30_000, "the paused page's descriptor released");
+    // the bound (8 MiB) plus what Node and V8 keep around it, given back once the page is gone
+    // (without the bound the daemon grew by about 1 MiB a second for as long as the page was
+    // paused); meanwhile the programs go on flapping and the page that reads gets their changes
+    const seen = readerMessages;
+    await waitFor(() => rssKb(pid) - rssAtPause < 16 * 1024, 60_000, `RSS back within 16 MiB of ${rssAtPause} KiB (now ${rssKb(pid)} KiB)`);
+    await waitFor(() => readerMessages >= seen + 500, 60_000, '500 more updates for the page that reads');
+    assert.equal(readerClosed, false, 'the page that reads is not closed');
+    assert.ok(rssPeak - rssAtPause < 48 * 1024, `RSS peaked ${rssPeak - rssAtPause} KiB above its level when the page stopped reading`);
+  } finally {
+    stalled.destroy();
+    reader.terminate();
   }
 });

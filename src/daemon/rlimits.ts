@@ -37,6 +37,19 @@ const MESSAGES: Record<LimitName, (min: number, hard: number) => string> = {
 
 export class RlimitError extends Error {}
 
+/** Sets the soft limit to `min` (and the hard one too when it is lower, which needs privileges); false when refused. */
+function raiseTo(name: LimitName, min: number, current: Limit): boolean {
+  const hard = current.hard !== -1 && current.hard < min ? min : current.hard;
+  try {
+    execFileSync('prlimit', ['--pid', String(process.pid), `${PRLIMIT_FLAG[name]}=${min}:${hard === -1 ? 'unlimited' : hard}`], {
+      stdio: 'ignore',
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Returns the INFO lines to log ("Increased RLIMIT_NOFILE limit to N"); throws RlimitError with 4.2.5's text. */
 export function raiseLimits(minimums: Record<LimitName, number>): string[] {
   const infos: string[] = [];
@@ -44,15 +57,32 @@ export function raiseLimits(minimums: Record<LimitName, number>): string[] {
     const min = minimums[name];
     const current = readLimit(name);
     if (!current || current.soft === -1 || current.soft >= min) continue;
-    const hard = current.hard !== -1 && current.hard < min ? min : current.hard;
-    try {
-      execFileSync('prlimit', ['--pid', String(process.pid), `${PRLIMIT_FLAG[name]}=${min}:${hard === -1 ? 'unlimited' : hard}`], {
-        stdio: 'ignore',
-      });
-      infos.push(`Increased ${name} limit to ${min}`);
-    } catch {
-      throw new RlimitError(MESSAGES[name](min, current.hard));
-    }
+    if (!raiseTo(name, min, current)) throw new RlimitError(MESSAGES[name](min, current.hard));
+    infos.push(`Increased ${name} limit to ${min}`);
   }
   return infos;
+}
+
+/**
+ * Descriptors supervisord needs before it can even read "minfds" from its config file: Node's own
+ * (about 20), reading its modules, its main log, its servers, and a few programs. 4.2.5 needs a
+ * handful; with fewer than this ours used to die with EMFILE while loading its modules.
+ */
+export const DESCRIPTORS_TO_START = 64;
+
+/**
+ * Raises RLIMIT_NOFILE to DESCRIPTORS_TO_START when it is lower (Node has already raised its soft
+ * limit to the hard one: only a privileged process can go further). Returns the message to exit
+ * with, worded as 4.2.5's for minfds, when that is not possible.
+ */
+export function ensureDescriptorsToStart(): string | null {
+  const current = readLimit('RLIMIT_NOFILE');
+  if (!current || current.soft === -1 || current.soft >= DESCRIPTORS_TO_START) return null;
+  if (raiseTo('RLIMIT_NOFILE', DESCRIPTORS_TO_START, current)) return null;
+  const allowed = current.hard !== -1 && current.hard < DESCRIPTORS_TO_START ? current.hard : current.soft;
+  return (
+    `The minimum number of file descriptors required to run this process is ${DESCRIPTORS_TO_START}, whatever the "minfds" ` +
+    `setting. The current environment will only allow you to open ${allowed} file descriptors.  Raise the number of ` +
+    `usable file descriptors in your environment (ulimit -n, or LimitNOFILE= for a systemd service) to allow the process to start.`
+  );
 }

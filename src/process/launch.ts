@@ -62,13 +62,16 @@ function directoryErrno(directory: string): string | null {
   }
 }
 
+/** 4.2.5's spawnerr when the daemon has no file descriptors left for a start. */
+export function tooManyOpenFiles(processName: string): LaunchFailure {
+  const message = `too many open files to spawn '${processName}'`;
+  return { spawnerr: message, detail: message, childStderr: null };
+}
+
 /** Map an error Node reports from spawn (thrown, or emitted as 'error') to what 4.2.5 would show. */
 export function launchFailureFrom(err: NodeJS.ErrnoException, request: LaunchRequest, processName: string): LaunchFailure {
   const code = err.code ?? 'EIO';
-  if (code === 'EMFILE' || code === 'ENFILE') {
-    const message = `too many open files to spawn '${processName}'`;
-    return { spawnerr: message, detail: message, childStderr: null };
-  }
+  if (code === 'EMFILE' || code === 'ENFILE') return tooManyOpenFiles(processName);
   if (code === 'EAGAIN') {
     const message = `Too many processes in process table to spawn '${processName}'`;
     return { spawnerr: message, detail: message, childStderr: null };

@@ -18,7 +18,8 @@ import { CommandError, resolveCommand, searchPath } from './command.js';
 import { childEnvironment } from './environment.js';
 import { emitSafely } from './emit-safely.js';
 import { describeExit, type ExitRecord } from './exit-record.js';
-import { checkChildSetup, EXITED_TOO_QUICKLY, launch, launchFailureFrom, type LaunchedChild, type LaunchFailure, type LaunchRequest } from './launch.js';
+import { roomToStart } from './descriptor-budget.js';
+import { checkChildSetup, EXITED_TOO_QUICKLY, launch, launchFailureFrom, tooManyOpenFiles, type LaunchedChild, type LaunchFailure, type LaunchRequest } from './launch.js';
 import type { ChildHandle } from './posix-spawn.js';
 import { describeProcess, type ProcessInfo } from './process-info.js';
 import { describeSignal, signalNumber } from './signals.js';
@@ -250,6 +251,11 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     const setupFailure = checkChildSetup(request);
     if (setupFailure) {
       this.failStart(setupFailure);
+      return undefined;
+    }
+    // before the log files are opened: a start refused for want of descriptors holds none
+    if (!roomToStart()) {
+      this.failStart(tooManyOpenFiles(this.name));
       return undefined;
     }
 

@@ -41,13 +41,18 @@ function decodedPath(url: string): string | null {
   }
 }
 
-/** Calls `then` once the request body has been read and discarded (at once past `limit` bytes). */
-function afterBody(req: IncomingMessage, limit: number, then: () => void): void {
+/**
+ * Calls `then` once the request body has been read and discarded (at once past `limit` bytes, or
+ * after `waitMs` when given).
+ */
+function afterBody(req: IncomingMessage, limit: number, then: () => void, waitMs: number | null = null): void {
   let seen = 0;
   let done = false;
+  const timer = waitMs === null ? null : setTimeout(() => finish(), waitMs).unref();
   const finish = (): void => {
     if (done) return;
     done = true;
+    if (timer !== null) clearTimeout(timer);
     then();
   };
   req.on('data', (chunk: Buffer) => {
@@ -56,6 +61,27 @@ function afterBody(req: IncomingMessage, limit: number, then: () => void): void 
   });
   req.on('end', finish);
   req.on('error', finish);
+}
+
+// A client refused before it is let in (401, 421, 403) may not hold its connection open by sending
+// a large body slowly: its body is waited for briefly only. A client sends a small body (supervisorctl's
+// calls are a few KiB) together with its headers, so this still answers it after the whole body and
+// it reads the answer instead of a broken pipe.
+const REFUSED_BODY_BYTES = 64 * 1024;
+const REFUSED_BODY_WAIT_MS = 1_000;
+
+/** Answers a refused request once its (small) body is in, or soon; closes the connection if the body is not. */
+function refuseAfterBody(req: IncomingMessage, res: ServerResponse, answer: () => void): void {
+  afterBody(
+    req,
+    REFUSED_BODY_BYTES,
+    () => {
+      // the rest of the body would have to be read before a next request on this connection
+      if (!req.complete) res.setHeader('Connection', 'close');
+      answer();
+    },
+    REFUSED_BODY_WAIT_MS,
+  );
 }
 
 /**
@@ -84,19 +110,19 @@ export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials
   return (req, res) => {
     const wrongHost = misdirected(guard, req.headers.host);
     if (wrongHost !== null) {
-      afterBody(req, ctx.maxBodyBytes, () => sendMisdirected(res, wrongHost));
+      refuseAfterBody(req, res, () => sendMisdirected(res, wrongHost));
       return;
     }
     const auth = checkAuthorization(req.headers.authorization, credentials);
     if (auth !== 'ok') {
       // answer once the client has sent its body: closing while it still writes makes it see a
       // broken pipe instead of the 401 (the Python client then prints the wrong error)
-      afterBody(req, ctx.maxBodyBytes, () => sendError(res, auth === 'unauthorized' ? 401 : 400));
+      refuseAfterBody(req, res, () => sendError(res, auth === 'unauthorized' ? 401 : 400));
       return;
     }
     // a page of another origin may not act: its browser would attach what it has for us
     if (req.method !== 'GET' && req.method !== 'HEAD' && fromOtherOrigin(req.headers)) {
-      afterBody(req, ctx.maxBodyBytes, () => sendError(res, 403));
+      refuseAfterBody(req, res, () => sendError(res, 403));
       return;
     }
     const path = decodedPath(req.url ?? '/');

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
+import type { Duplex } from 'node:stream';
 import type { Config, InetServerConfig, UnixServerConfig } from '../config/types.js';
 import type { Credentials } from './auth.js';
 import { Dispatcher } from './dispatcher.js';
@@ -21,6 +22,11 @@ import type { MetricsRenderer } from '../metrics/daemon-metrics.js';
 const MAIN_RPC_FACTORIES = new Set(['supervisor.rpcinterface:make_main_rpcinterface', 'supervisor.rpcinterface.make_main_rpcinterface']);
 // 4.2.5 keeps idle client connections for up to 30 minutes (its zombie sweep)
 const IDLE_CONNECTION_MS = 30 * 60 * 1000;
+// a new connection has this long to send its first request's headers (clients send them at once);
+// Node's own headersTimeout (60 s, checked every 30 s) covers the later requests of a kept-alive one
+const FIRST_REQUEST_MS = 15_000;
+// how long a client answered 400/408 may go on sending before its connection is cut
+const CLIENT_ERROR_LINGER_MS = 2_000;
 const STALE_SOCKET_RETRY_MS = 300;
 
 /** A server could not be opened; the daemon exits 2 with this message, as 4.2.5 does. */
@@ -167,6 +173,41 @@ async function openUnix(section: UnixServerConfig, handler: http.RequestListener
   return server;
 }
 
+const CLIENT_ERRORS = { 400: 'Bad Request', 408: 'Request Timeout' } as const;
+const answered = new WeakSet<Duplex>();
+
+/**
+ * Answers a client that cannot be served and closes its connection for good. Ending our side is
+ * not enough: the connection stays half-closed, holding a descriptor, for as long as the client
+ * keeps its own side open, and a client that says nothing can do that forever.
+ */
+function answerAndClose(socket: Duplex, status: keyof typeof CLIENT_ERRORS): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  // never in the middle of an answer already going out (a bad request pipelined behind it)
+  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (!inFlight?.headersSent) socket.end(`HTTP/1.1 ${status} ${CLIENT_ERRORS[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  // a moment for a client still sending to finish and read the answer (closing with its bytes
+  // unread resets the connection, and the answer may be lost), then the descriptor is ours again
+  setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
+}
+
+/** A connection that sends no complete request headers within FIRST_REQUEST_MS is answered 408 and closed. */
+function limitFirstRequest(server: http.Server): void {
+  const waiting = new WeakMap<Duplex, NodeJS.Timeout>();
+  server.on('connection', (socket: net.Socket) => {
+    waiting.set(socket, setTimeout(() => answerAndClose(socket, 408), FIRST_REQUEST_MS).unref());
+    socket.once('close', () => clearTimeout(waiting.get(socket)));
+  });
+  const started = (req: http.IncomingMessage): void => clearTimeout(waiting.get(req.socket));
+  server.on('request', started);
+  server.on('upgrade', started);
+}
+
 /** Browsers cannot reach a unix socket, and DNS rebinding cannot pass a password: only an inet server without one checks Host. */
 function guardOf(section: InetServerConfig | UnixServerConfig): ServerGuard {
   if ('file' in section || section.username !== null) return OPEN_GUARD;
@@ -212,12 +253,11 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
   };
   const serve = (server: http.Server, section: InetServerConfig | UnixServerConfig): http.Server => {
     server.keepAliveTimeout = IDLE_CONNECTION_MS;
+    limitFirstRequest(server);
     server.on('upgrade', makeUpgradeHandler(ctx, credentialsOf(section), guardOf(section)));
-    // a client error (bad request line, oversized headers) answers 400 and never reaches us as an exception
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
-    });
+    // a client error (bad request line, oversized headers: 400; headers or body too slow: 408)
+    // never reaches us as an exception
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerAndClose(socket, err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400));
     return server;
   };
   const sections: (InetServerConfig | UnixServerConfig)[] = [...config.server.inet_http_server, ...config.server.unix_http_server];

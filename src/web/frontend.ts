@@ -60,7 +60,7 @@ export class WebFrontend {
         if (typeof filter === 'string') return refuse(socket, 400, 'Bad Request', filter);
         this.sockets.handleUpgrade(req, socket, head, (ws) => streamEvents(ws, this.options.bus, filter));
       } else if (url.pathname === '/ws') {
-        this.sockets.handleUpgrade(req, socket, head, (ws) => this.hub.attach(ws));
+        this.sockets.handleUpgrade(req, socket, head, (ws) => this.hub.attach(ws, peerOf(req)));
       } else {
         refuse(socket, 404, 'Not Found');
       }
@@ -76,6 +76,12 @@ export class WebFrontend {
     for (const client of this.sockets.clients) client.terminate();
     this.sockets.close();
   }
+}
+
+/** The client's address and port, or the unix socket it came through. */
+function peerOf(req: IncomingMessage): string {
+  const { remoteAddress, remotePort } = req.socket;
+  return remoteAddress === undefined ? 'the unix socket' : `${remoteAddress}:${remotePort ?? '?'}`;
 }
 
 /** How long a refused upgrade's client may go on sending before its connection is cut. */

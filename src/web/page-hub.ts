@@ -12,9 +12,22 @@ import { ResourceSampler, SAMPLE_INTERVAL_MS, type ResourceSample } from './reso
 
 /** A page that reads slower than updates come loses log lines (it is told) instead of growing our memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * A page this far behind on everything else (states, samples, snapshots) has stopped reading: it
+ * is closed (the page reconnects and gets a fresh snapshot) instead of being buffered without
+ * bound. Above the log follow's bound, so that a slow page following a log loses lines first; one
+ * snapshot more may be waiting, as a snapshot of many processes can be larger than the bound.
+ */
+const MAX_BEHIND_BYTES = 8 * 1024 * 1024;
+// 1008 "policy violation" is the closest standard code for "you fell too far behind" (as /events)
+const CLOSE_TOO_SLOW = 1008;
+// a page that does not read does not read our close frame either: its connection is cut after this
+const CLOSE_GRACE_MS = 5_000;
 
 interface PageSession {
   socket: WebSocket;
+  /** who it is, for the log line when it is dropped */
+  peer: string;
   stopFollowing: (() => void) | null;
 }
 
@@ -23,6 +36,8 @@ export class PageHub {
   private readonly history: ProcessHistory;
   private readonly sampler: ResourceSampler;
   private readonly onGroupsChanged = (_group?: ProcessGroup | string | GroupUpdate): void => this.broadcast(() => this.snapshot());
+  /** the length of the last snapshot sent: a page may be that much further behind */
+  private snapshotBytes = 0;
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -35,23 +50,26 @@ export class PageHub {
     supervisor.on('group-updated', this.onGroupsChanged);
   }
 
-  attach(socket: WebSocket): void {
-    const session: PageSession = { socket, stopFollowing: null };
+  /** `peer` names the client in the log (its address and port). */
+  attach(socket: WebSocket, peer: string): void {
+    const session: PageSession = { socket, peer, stopFollowing: null };
     this.sessions.add(session);
     this.sampler.start();
-    const end = (): void => {
-      session.stopFollowing?.();
-      this.sessions.delete(session);
-      // no page left: stop reading /proc so an idle daemon stays idle
-      if (this.sessions.size === 0) this.sampler.stop();
-    };
-    socket.on('close', end);
-    socket.on('error', end);
+    socket.on('close', () => this.end(session));
+    socket.on('error', () => this.end(session));
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
       this.onMessage(session, data.toString());
     });
     this.send(session, this.snapshot());
+  }
+
+  private end(session: PageSession): void {
+    session.stopFollowing?.();
+    session.stopFollowing = null;
+    this.sessions.delete(session);
+    // no page left: stop reading /proc so an idle daemon stays idle
+    if (this.sessions.size === 0) this.sampler.stop();
   }
 
   close(): void {
@@ -151,16 +169,36 @@ export class PageHub {
 
   private broadcast(build: () => object): void {
     if (this.sessions.size === 0) return;
-    const text = JSON.stringify(build());
+    const text = this.serialize(build());
     for (const session of this.sessions) this.sendText(session, text);
   }
 
   private send(session: PageSession, message: object): void {
-    this.sendText(session, JSON.stringify(message));
+    this.sendText(session, this.serialize(message));
+  }
+
+  private serialize(message: object): string {
+    const text = JSON.stringify(message);
+    if ((message as { type?: unknown }).type === 'snapshot') this.snapshotBytes = Buffer.byteLength(text);
+    return text;
   }
 
   private sendText(session: PageSession, text: string): void {
-    if (session.socket.readyState !== session.socket.OPEN) return;
-    session.socket.send(text);
+    const { socket } = session;
+    if (socket.readyState !== socket.OPEN) return;
+    const behind = socket.bufferedAmount;
+    if (behind > MAX_BEHIND_BYTES + this.snapshotBytes) {
+      this.drop(session, behind);
+      return;
+    }
+    socket.send(text);
+  }
+
+  private drop(session: PageSession, behind: number): void {
+    const mib = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1);
+    this.logger.warn(`web page connection from ${session.peer} closed: it stopped reading (${mib(behind)} MiB of updates waiting, the limit is ${mib(MAX_BEHIND_BYTES)} MiB)`);
+    this.end(session);
+    session.socket.close(CLOSE_TOO_SLOW, 'client too slow');
+    setTimeout(() => session.socket.terminate(), CLOSE_GRACE_MS).unref();
   }
 }

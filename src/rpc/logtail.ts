@@ -46,15 +46,18 @@ export function followFile(path: string, res: ServerResponse, headers: Record<st
   let lastSent = 0x0a;
 
   const open = (fromEnd: boolean): void => {
+    // at the cap, first let go of the oldest file not started (the one being read may be inside a
+    // line): closed before the new one is opened, so the reader never holds more than the cap
+    let skipped = 0;
+    if (files.length >= TAIL_MAX_OPEN_FILES) {
+      const [dropped] = files.splice(1, 1) as [FollowedFile];
+      fs.closeSync(dropped.fd);
+      skipped = dropped.skippedBefore + 1;
+    }
     const fd = fs.openSync(path, 'r');
     const stat = fs.fstatSync(fd);
     files.push({ fd, ino: stat.ino, offset: fromEnd ? Math.max(0, stat.size - TAIL_START_BYTES) : 0, skippedBefore: 0 });
-    if (files.length > TAIL_MAX_OPEN_FILES) {
-      // keep the one being read (it may be inside a line) and drop the oldest not started
-      const [dropped] = files.splice(1, 1) as [FollowedFile];
-      fs.closeSync(dropped.fd);
-      (files[1] as FollowedFile).skippedBefore += dropped.skippedBefore + 1;
-    }
+    if (skipped > 0) (files[1] as FollowedFile).skippedBefore += skipped;
   };
   const end = (): void => {
     if (ended) return;

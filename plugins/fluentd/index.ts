@@ -23,9 +23,16 @@ export default definePlugin({
     buffer_max_bytes: { type: 'integer', default: 8 * 1024 * 1024, min: 64 * 1024, description: 'bytes of records kept in memory (those in flight included); more wait in the spool' },
     spool_max_bytes: { type: 'integer', default: 256 * 1024 * 1024, min: 0, description: 'bytes the spool may take on disk; past it records are dropped (0: no spool)' },
     reconnect_max_delay: { type: 'number', default: 30, min: 0.1, description: 'seconds between reconnection attempts at most' },
+    // the keys of the first version: still read, so that a config written for it loads, and said once
+    buffer_size: { type: 'integer', min: 1, description: 'no longer used (records in memory are bounded by buffer_max_bytes)' },
+    batch_size: { type: 'integer', min: 1, description: 'no longer used (chunks are sized by the plugin)' },
+    spool_file: { type: 'string', description: 'no longer used (the spool is kept in the plugin\'s state directory)' },
   },
   setup(context) {
     const { options, log } = context;
+    for (const [key, instead] of [['buffer_size', 'memory is bounded by buffer_max_bytes'], ['batch_size', 'chunks are sized by the plugin'], ['spool_file', `the spool is kept in ${context.stateDir}`]] as const) {
+      if (options[key] !== undefined) log.warn(`${key}= is no longer used and is ignored: ${instead}`);
+    }
     const host = os.hostname();
     let spool: ChunkSpool | null = null;
     let noSpoolReason = 'spool_max_bytes=0';

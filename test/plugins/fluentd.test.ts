@@ -316,3 +316,19 @@ test('past memory with no spool, records are dropped, counted at once in the log
   assert.ok(receiver.events.some((e) => e.tag === 'supervisor.shipper.state' && e.record.state === 'STARTING' && e.record.from_state === 'STOPPED'), 'a state record');
   assert.doesNotMatch(daemon.mainLog(), /in the spool/, 'no line says records wait in a spool: there is none');
 });
+
+test("the first version's keys (buffer_size, batch_size, spool_file) still load, each said once to be ignored and why", async () => {
+  const port = await freePort();
+  const dir = makeTempDir('sv-plugin-fluentd-old-keys-');
+  const conf = writeConfig(dir, `${RPC(dir)}\n[plugin:ship]\nmodule=fluentd\nport=${port}\nbuffer_size=10000\nbatch_size=500\nspool_file=${dir}/old.spool\n`);
+  const daemon = startWithStdout(dir, ['-n', '-s', '-c', conf]);
+  try {
+    await daemon.waitForLog(/plugin ship: started/);
+    for (const [key, why] of [['buffer_size', 'memory is bounded by buffer_max_bytes'], ['batch_size', 'chunks are sized by the plugin'], ['spool_file', 'the spool is kept in ']]) {
+      assert.equal(daemon.mainLog().split(`WARN plugin ship: ${key}= is no longer used and is ignored: ${why}`).length - 1, 1, key);
+    }
+    assert.equal(fs.existsSync(`${dir}/old.spool`), false, 'the old spool path is not used');
+  } finally {
+    await daemon.stop();
+  }
+});

@@ -86,6 +86,14 @@ function pythonCanFormat(text: string): boolean {
 const run = promisify(execFile);
 const DUMP_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/root', USER: 'root' };
 
+/**
+ * 4.2.5 looks the names of an events= line up in a Python set, whose order follows string hashes
+ * (randomised per process): with two unknown names, which one its error names is chance. Either is right.
+ */
+function anyUnknownEventType(dump: string): string {
+  return dump.replace(/Unknown event type .*? in \[/g, 'Unknown event type (one of them) in [');
+}
+
 /** `count` generated whole configs from `seed`, each loaded by ours and dumped by 4.2.5; the ones that differ. */
 export async function compareLoaderWithSupervisor(count: number, seed: number): Promise<Mismatch[]> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-fuzz-oracle-'));
@@ -104,7 +112,7 @@ export async function compareLoaderWithSupervisor(count: number, seed: number): 
       const args = ['-e', 'HOME=/root', '-e', 'USER=root', file];
       const { stdout: reference } = await run(PYTHON, [DUMP, ...args], { env: { PATH: DUMP_ENV.PATH }, maxBuffer: 64 * 1024 * 1024 });
       const ours = renderDump(loadConfigResult(file, { env: DUMP_ENV, cwd: '/', relaxed: true, hostname: os.hostname() }));
-      if (ours !== reference) mismatches.push({ input: text, ours, reference });
+      if (ours !== reference && anyUnknownEventType(ours) !== anyUnknownEventType(reference)) mismatches.push({ input: text, ours, reference });
     };
     // two at a time: this machine has two cores
     for (let i = 0; i < texts.length; i += 2) await Promise.all(texts.slice(i, i + 2).map((t, j) => compareOne(t, i + j)));

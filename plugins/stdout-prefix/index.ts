@@ -22,13 +22,17 @@ export default definePlugin({
   setup({ options, output }) {
     // the daemon's own writer keeps each event's lines whole and in order with its main log
     const target = (stream: OutputStreamName): OutputStreamName => (options.output === 'same' ? stream : options.output);
-    const coloured = (stream: OutputStreamName): boolean => options.color === 'always' || (options.color === 'auto' && output.isTerminal(stream));
+    // asked once per stream, not per event: whether stdout is a terminal does not change while we run
+    const colour = { stdout: wantsColour('stdout'), stderr: wantsColour('stderr') };
+    function wantsColour(stream: OutputStreamName): boolean {
+      return options.color === 'always' || (options.color === 'auto' && output.isTerminal(stream));
+    }
     const [before, after] = splitFormat(options.format);
     return {
       event(event) {
         if (event.type !== 'PROCESS_LOG_STDOUT' && event.type !== 'PROCESS_LOG_STDERR') return;
         const stream = target(event.channel);
-        output.write(stream, options.mode === 'json' ? jsonLines(event) : textLines(event, before, after, options.cut_marker, coloured(stream)));
+        output.write(stream, options.mode === 'json' ? jsonLines(event) : textLines(event, before, after, options.cut_marker, colour[stream]));
       },
     };
   },

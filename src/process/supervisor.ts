@@ -119,7 +119,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * were added (the config's (priority, name) order at start, later ones after), each group's
    * processes in config order.
    */
-  private inGroupOrder(): Subprocess[] {
+  processesInGroupOrder(): Subprocess[] {
     return [...this.groups.values()].flatMap((g) => g.processes);
   }
 
@@ -312,7 +312,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const added = plan.incoming.map((pc) => this.createProcess(plan.next, pc));
     const created = new Map(added.map((p) => [p.name, p]));
     const group = new ProcessGroup(plan.next, plan.next.processes.map((pc) => kept.get(pc.name) ?? created.get(pc.name)!));
-    // last in the map, where 4.2.5's remove and add of a changed group puts it (inGroupOrder)
+    // last in the map, where 4.2.5's remove and add of a changed group puts it (processesInGroupOrder)
     this.groups.delete(name);
     this.groups.set(name, group);
     for (const proc of plan.outgoing) void proc.closeLogs();
@@ -353,7 +353,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (Date.now() - lastReport < SHUTDOWN_REPORT_INTERVAL_MS) return;
       // set before the listing's outcome: with nothing left to wait for, a listing per group was quadratic too
       lastReport = Date.now();
-      const unstopped = this.inGroupOrder().filter((p) => !STOPPED_STATES.has(p.state));
+      const unstopped = this.processesInGroupOrder().filter((p) => !STOPPED_STATES.has(p.state));
       if (unstopped.length === 0) return;
       this.logger.info(`waiting for ${unstopped.map((p) => p.name).join(', ')} to die`);
       for (const p of unstopped) this.logger.blather(`${p.name} state: ${processStateName(p.state)}`);

@@ -33,9 +33,9 @@ export interface ExitJson {
   exitstatus: number;
   /** the signal's name ("SIGKILL") when the server reports it, else null */
   signal: string | null;
-  /** whether the exit code was in exitcodes, when the server reports it, else null */
+  /** the main log's verdict ("expected" / "not expected"), when the server reports it, else null */
   expected: boolean | null;
-  /** seconds between the spawn and the exit, when both are known, else null */
+  /** seconds between the spawn and the exit, when known, else null */
   uptime: number | null;
 }
 
@@ -49,18 +49,28 @@ export interface StatusJson {
   exitstatus: number;
 }
 
-/** The exit record of one process: from our daemon's `exit` member if present, else derived. */
+/** The exit record of one process: our daemon's `exit` member when it sends one, else derived from 4.2.5's fields. */
 export function exitOf(info: ProcessInfo): ExitJson | null {
-  const reported = info.exit as Partial<Record<string, unknown>> | undefined;
+  const reported = reportedExit(info.exit);
+  if (reported !== null) return reported;
   if (info.stop <= 0) return null;
   return {
     at: info.stop,
     exitstatus: info.exitstatus,
-    signal: typeof reported?.signal === 'string' ? reported.signal : null,
-    expected: typeof reported?.expected === 'boolean' ? reported.expected : null,
+    signal: null,
+    expected: null,
     // while a newer spawn runs, start belongs to it and says nothing about the last run
     uptime: info.start > 0 && info.stop >= info.start && !LIVE_STATES.has(info.state) ? info.stop - info.start : null,
   };
+}
+
+/** getProcessInfo's `exit` member as our supervisord sends it (src/rpc/supervisor-namespace.ts); null when absent or not of that shape. */
+function reportedExit(member: unknown): ExitJson | null {
+  if (member === null || typeof member !== 'object') return null;
+  const { at, exitstatus, signal, expected, uptime } = member as Partial<Record<string, unknown>>;
+  if (typeof at !== 'number' || typeof exitstatus !== 'number' || typeof expected !== 'boolean' || typeof uptime !== 'number') return null;
+  // XML-RPC has no null: the member is left out when no signal ended the process
+  return { at, exitstatus, signal: typeof signal === 'string' ? signal : null, expected, uptime };
 }
 
 const LIVE_STATES: ReadonlySet<number> = new Set([ProcessState.STARTING, ProcessState.RUNNING, ProcessState.STOPPING]);

@@ -153,8 +153,11 @@ function handleSignal(sig: DaemonSignal, supervisor: Supervisor, logger: Logger,
       return 'restart';
     case 'SIGUSR2':
       logger.info(`received ${sig} indicating log reopen request`);
+      // 4.2.5's reopenlogs says it before reopening: both lines close the old file (a rotation
+      // script sees them in the file it moved away), the new one starts empty
+      logger.info('supervisord logreopen');
       logger.reopen();
-      void supervisor.reopenLogs().then(() => logger.info('supervisord logreopen'));
+      void supervisor.reopenLogs();
       // beyond 4.2.5: a unix socket file removed under us is bound again
       void rpc?.restoreSockets();
       return null;

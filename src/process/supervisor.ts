@@ -114,6 +114,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return [...this.groups.values()].sort(byName).flatMap((g) => [...g.processes].sort(byName));
   }
 
+  /**
+   * Every process in 4.2.5's process_groups order, which its shutdown report lists: groups as they
+   * were added (the config's (priority, name) order at start, later ones after), each group's
+   * processes in config order.
+   */
+  processesInGroupOrder(): Subprocess[] {
+    return [...this.groups.values()].flatMap((g) => g.processes);
+  }
+
   /** The group and process a namespec names (process null for "group:*"); throws BAD_NAME. */
   resolve(namespec: string): { group: ProcessGroup; process: Subprocess | null } {
     const spec = splitNamespec(namespec);
@@ -303,6 +312,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const added = plan.incoming.map((pc) => this.createProcess(plan.next, pc));
     const created = new Map(added.map((p) => [p.name, p]));
     const group = new ProcessGroup(plan.next, plan.next.processes.map((pc) => kept.get(pc.name) ?? created.get(pc.name)!));
+    // last in the map, where 4.2.5's remove and add of a changed group puts it (processesInGroupOrder)
+    this.groups.delete(name);
     this.groups.set(name, group);
     for (const proc of plan.outgoing) void proc.closeLogs();
     const names = (procs: readonly Subprocess[]) => (procs.length === 0 ? '-' : procs.map((p) => p.name).join(','));
@@ -342,7 +353,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (Date.now() - lastReport < SHUTDOWN_REPORT_INTERVAL_MS) return;
       // set before the listing's outcome: with nothing left to wait for, a listing per group was quadratic too
       lastReport = Date.now();
-      const unstopped = this.processes().filter((p) => !STOPPED_STATES.has(p.state));
+      const unstopped = this.processesInGroupOrder().filter((p) => !STOPPED_STATES.has(p.state));
       if (unstopped.length === 0) return;
       this.logger.info(`waiting for ${unstopped.map((p) => p.name).join(', ')} to die`);
       for (const p of unstopped) this.logger.blather(`${p.name} state: ${processStateName(p.state)}`);

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/errors.js';
 import type { Config, GroupConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { LogReadError, LogReadTooLargeError, readLogSlice, tailLog } from '../output/tail.js';
+import type { ExitRecord } from '../process/exit-record.js';
 import type { ProcessResult } from '../process/faults.js';
 import { SupervisorState, supervisorStateName, SIGNALLABLE_STATES } from '../process/states.js';
 import type { Subprocess } from '../process/subprocess.js';
@@ -49,7 +50,31 @@ function capped(n: number): number {
 
 function processInfoStruct(proc: Subprocess): XmlRpcStruct {
   const info = proc.getInfo();
-  return { ...info, start: capped(info.start), stop: capped(info.stop), now: capped(info.now), state: info.state };
+  const struct: XmlRpcStruct = { ...info, start: capped(info.start), stop: capped(info.stop), now: capped(info.now), state: info.state };
+  const exit = exitStruct(proc.lastExit);
+  // beyond 4.2.5, and only after an exit, so a never-exited process's struct stays 4.2.5's bytes;
+  // 4.2.5's clients ignore a member they do not read (status --json reads it)
+  if (exit !== null) struct.exit = exit;
+  return struct;
+}
+
+/**
+ * How the process last ended, as getProcessInfo's `exit` member: the facts 4.2.5's struct loses
+ * (its exitstatus is 0 for an exit during startsecs and -1 for any signal). `signal` is present only
+ * when a signal ended the process (XML-RPC has no null).
+ */
+function exitStruct(exit: ExitRecord | null): XmlRpcStruct | null {
+  if (exit === null) return null;
+  const struct: XmlRpcStruct = {
+    at: capped(Math.floor(exit.at / 1000)),
+    exitstatus: exit.exitstatus,
+    // the main log's verdict: an exit during startsecs is "not expected" whatever exitcodes says,
+    // unless it was stopped on request (then the code alone decides, as for the `stopped:` line's level)
+    expected: exit.expected && (exit.stopRequested || !exit.tooQuickly),
+    uptime: capped(Math.floor(exit.uptimeMs / 1000)),
+  };
+  if (exit.signal !== null) struct.signal = exit.signal;
+  return struct;
 }
 
 /** Turn core errors into faults, keep everything else as a server error. */

@@ -11,6 +11,7 @@ export interface ProcessView {
   start: number;
   /** epoch seconds: the server's clock, so the page computes uptime without trusting its own */
   now: number;
+  /** 4.2.5's description as of `now` (BACKOFF/FATAL: the spawn error); the page recomputes a RUNNING one's uptime as it ticks */
   description: string;
   /** how the child last ended; stopRequested = it was stopped on purpose */
   lastExit: { exitstatus: number; signal: string | null; expected: boolean; stopRequested: boolean; at: number } | null;

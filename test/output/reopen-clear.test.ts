@@ -24,9 +24,12 @@ test('SIGUSR2: the main log and both child logs are reopened at their paths afte
     await daemon.waitForLog(/success: ticker entered RUNNING state/);
     for (const name of ['out.log', 'err.log', 'supervisord.log']) fs.renameSync(path.join(dir, name), path.join(dir, `${name}.moved`));
     daemon.child.kill('SIGUSR2');
-    await daemon.waitForLog(/INFO supervisord logreopen/);
-    await waitFor(() => /tick \d+\n/.test(fs.readFileSync(path.join(dir, 'out.log'), 'utf8')), 5000, 'ticks in the new out.log');
-    await waitFor(() => /err \d+\n/.test(fs.readFileSync(path.join(dir, 'err.log'), 'utf8')), 5000, 'errs in the new err.log');
+    // as in 4.2.5, the line goes to the old file, before the main log and then the child logs are reopened
+    await waitFor(() => /INFO supervisord logreopen/.test(fs.readFileSync(path.join(dir, 'supervisord.log.moved'), 'utf8')), 10_000, 'logreopen in the moved main log');
+    const newly = (name: string): string => (fs.existsSync(path.join(dir, name)) ? fs.readFileSync(path.join(dir, name), 'utf8') : '');
+    await waitFor(() => fs.existsSync(path.join(dir, 'supervisord.log')), 5000, 'the new main log');
+    await waitFor(() => /tick \d+\n/.test(newly('out.log')), 5000, 'ticks in the new out.log');
+    await waitFor(() => /err \d+\n/.test(newly('err.log')), 5000, 'errs in the new err.log');
     const movedSize = fs.statSync(path.join(dir, 'out.log.moved')).size;
     await waitFor(() => fs.statSync(path.join(dir, 'out.log')).size > 200, 5000, 'the new out.log to grow');
     assert.equal(fs.statSync(path.join(dir, 'out.log.moved')).size, movedSize, 'nothing more goes to the moved file');

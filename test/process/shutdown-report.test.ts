@@ -10,8 +10,8 @@ test('shutting down 300 stopped groups lists the processes once, not once per gr
     const groups = Array.from({ length: 300 }, (_, i) => programGroup(processConfig(`idle${i}`, { autostart: false })));
     const supervisor = h.run(groups);
     let listings = 0;
-    const processes = supervisor.processes.bind(supervisor);
-    supervisor.processes = () => {
+    const processes = supervisor.processesInGroupOrder.bind(supervisor);
+    supervisor.processesInGroupOrder = () => {
       listings++;
       return processes();
     };

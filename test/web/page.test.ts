@@ -12,7 +12,9 @@ const PROGRAMS =
   `[program:web]\ncommand=${FIXTURES}/forever.sh\nstartsecs=0\nstopsignal=KILL\n` +
   // cat echoes what sendProcessStdin writes: a line the test makes the child write on demand
   `[program:echo]\ncommand=/bin/cat\nstartsecs=0\nstopsignal=KILL\n` +
-  `[program:flap]\ncommand=${FIXTURES}/exit-1.sh\nstartsecs=0\nautorestart=true\n`;
+  `[program:flap]\ncommand=${FIXTURES}/exit-1.sh\nstartsecs=0\nautorestart=true\n` +
+  // never starts: FATAL with a spawn error and nothing in its log
+  `[program:missing]\ncommand=/no/such/command-for-the-log-page\nstartretries=0\n`;
 
 const PAGE_TIMEOUT_MS = 15_000;
 
@@ -111,6 +113,47 @@ test('the log view shows a line the child just wrote', async () => {
   await waitForText(page, '#log', held);
   await page.screenshot({ path: screenshotPath('log'), fullPage: true });
   assert.match(await page.locator('#download').getAttribute('href') ?? '', /\/download\?processname=echo&channel=stdout/);
+  await page.close();
+});
+
+test("a RUNNING process's description ticks with its uptime, as 4.2.5 computes it when asked", async () => {
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${web.port}/`);
+  const row = 'tr.process-row[data-namespec="echo:echo"]';
+  await waitForText(page, `${row} .state`, 'RUNNING');
+  const first = (await page.locator(`${row} td.description`).textContent()) ?? '';
+  const { pid } = await processInfo('echo');
+  assert.match(first, new RegExp(`^pid ${pid}, uptime \\d+:\\d\\d:\\d\\d$`));
+  // without a state change or reload, the description moves on in step with the Uptime column
+  await page.waitForFunction(
+    ({ row, first }) => {
+      const description = document.querySelector(`${row} td.description`)?.textContent ?? '';
+      const uptime = document.querySelector(`${row} td.uptime`)?.textContent ?? '';
+      return description !== first && description.endsWith(`, uptime ${uptime}`);
+    },
+    { row, first },
+    { timeout: PAGE_TIMEOUT_MS },
+  );
+  await page.close();
+});
+
+test("a FATAL program's log page says why it is not running: the state and its spawn error", async () => {
+  const deadline = Date.now() + PAGE_TIMEOUT_MS;
+  while ((await processInfo('missing')).statename !== 'FATAL') {
+    assert.ok(Date.now() < deadline, 'missing never became FATAL');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${web.port}/tail.html?processname=missing`);
+  await page.locator('#connection[data-state="live"]').waitFor();
+  await waitForText(page, '#why', "FATAL: can't find command '/no/such/command-for-the-log-page'");
+  assert.equal(await page.locator('#why').isVisible(), true);
+  assert.equal(await page.locator('#state').textContent(), 'FATAL');
+  await page.screenshot({ path: screenshotPath('log-fatal'), fullPage: true });
+  // a running program's page has no such note
+  await page.goto(`http://127.0.0.1:${web.port}/tail.html?processname=echo`);
+  await waitForText(page, '#state', 'RUNNING');
+  assert.equal(await page.locator('#why').isVisible(), false);
   await page.close();
 });
 

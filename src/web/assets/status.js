@@ -5,7 +5,7 @@ import { connectLive, h, showMessage } from './live.js';
 const STARTABLE = new Set(['STOPPED', 'EXITED', 'FATAL', 'BACKOFF']);
 const STOPPABLE = new Set(['RUNNING', 'STARTING', 'BACKOFF']);
 const HAS_CHILD = new Set(['RUNNING', 'STARTING', 'STOPPING']);
-// the moving parts (uptime, timeline window) are redrawn from local data, never by asking the daemon
+// the moving parts (uptime, description's uptime, timeline window) are redrawn from local data, never by asking the daemon
 const CLOCK_REDRAW_MS = 1000;
 
 const model = { processes: new Map(), history: {}, samples: {}, clockOffsetMs: 0 };
@@ -18,6 +18,20 @@ function formatUptime(seconds) {
   const days = Math.floor(s / 86400);
   const clock = [Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60].map((n, i) => (i ? String(n).padStart(2, '0') : String(n))).join(':');
   return days ? `${days}d ${clock}` : clock;
+}
+
+/** Python's str(timedelta) of whole seconds, as 4.2.5's description says the uptime: "0:01:05", "2 days, 3:04:05". */
+function pythonUptime(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const days = Math.floor(s / 86400);
+  const clock = `${Math.floor((s % 86400) / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return days ? `${days} day${days === 1 ? '' : 's'}, ${clock}` : clock;
+}
+
+/** 4.2.5 computes the description when asked: a RUNNING one's uptime is recomputed here as the clock moves. */
+function descriptionText(view) {
+  if (view.state !== 'RUNNING' || !view.start) return view.description;
+  return `pid ${view.pid}, uptime ${pythonUptime(Math.floor(serverNow() / 1000) - view.start)}`;
 }
 
 function describeExit(exit) {
@@ -60,7 +74,7 @@ function processRow(view) {
     h('td', { class: 'name' }, h('a', { href: `/tail.html?processname=${encodeURIComponent(namespec)}`, title: 'log' }, label)),
     h('td', { class: 'pid' }, view.pid && HAS_CHILD.has(state) ? String(view.pid) : '—'),
     h('td', { class: 'uptime' }, uptimeText(view)),
-    h('td', { class: 'description' }, view.description),
+    h('td', { class: 'description' }, descriptionText(view)),
     h('td', { class: 'last-exit' }, describeExit(view.lastExit)),
     sparkCell('cpu', model.samples[namespec] ?? []),
     sparkCell('mem', model.samples[namespec] ?? []),
@@ -112,6 +126,7 @@ function refreshLiveCells(namespec) {
   const row = document.querySelector(`tr.process-row[data-namespec="${CSS.escape(namespec)}"]`);
   if (!view || !row) return;
   row.querySelector('td.uptime').textContent = uptimeText(view);
+  row.querySelector('td.description').textContent = descriptionText(view);
   row.querySelector('td.cell-cpu').replaceWith(sparkCell('cpu', model.samples[namespec] ?? []));
   row.querySelector('td.cell-mem').replaceWith(sparkCell('mem', model.samples[namespec] ?? []));
   row.querySelector('td.cell-timeline').replaceWith(timelineCell(namespec));

@@ -9,6 +9,7 @@ const follow = document.getElementById('follow');
 const pauseButton = document.getElementById('pause');
 const download = document.getElementById('download');
 const stateBadge = document.getElementById('state');
+const why = document.getElementById('why');
 let channel = 'stdout';
 let paused = false;
 let held = [];
@@ -36,9 +37,17 @@ function append(lines, skipped = 0) {
   if (follow.checked) log.scrollTop = log.scrollHeight;
 }
 
+// states in which the program is not running because it failed: its log may well be empty
+const FAILED_STATES = new Set(['BACKOFF', 'FATAL']);
+
 function showState(view) {
   stateBadge.dataset.state = view.state;
   stateBadge.textContent = view.state;
+  // a program that could not be started has written nothing: say why instead of a blank page
+  // (the description of these states is the spawn error, e.g. "can't find command '/opt/app'")
+  const failed = FAILED_STATES.has(view.state);
+  why.hidden = !failed;
+  why.textContent = failed ? `${view.state}: ${view.description}` : '';
 }
 
 const live = connectLive(

@@ -21,6 +21,14 @@ export interface ExitRecord {
   uptimeMs: number;
 }
 
+/**
+ * The main log's verdict on an exit: one during startsecs is "not expected" whatever exitcodes
+ * says, unless it was stopped on request (then the code alone decides, as for the `stopped:` line's level).
+ */
+export function exitWasExpected(exit: Pick<ExitRecord, 'expected' | 'stopRequested' | 'tooQuickly'>): boolean {
+  return exit.expected && (exit.stopRequested || !exit.tooQuickly);
+}
+
 /** 4.2.5's decode_wait_status message: "exit status 1", "terminated by SIGKILL (core dumped)". */
 export function describeExit(exit: Pick<ExitRecord, 'exitstatus' | 'signal' | 'coreDumped'>): string {
   if (exit.signal === null) return `exit status ${exit.exitstatus}`;

@@ -5,7 +5,7 @@ import { ConfigError } from '../config/errors.js';
 import type { Config, GroupConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
 import { LogReadError, LogReadTooLargeError, readLogSlice, tailLog } from '../output/tail.js';
-import type { ExitRecord } from '../process/exit-record.js';
+import { exitWasExpected, type ExitRecord } from '../process/exit-record.js';
 import type { ProcessResult } from '../process/faults.js';
 import { SupervisorState, supervisorStateName, SIGNALLABLE_STATES } from '../process/states.js';
 import type { Subprocess } from '../process/subprocess.js';
@@ -68,9 +68,7 @@ function exitStruct(exit: ExitRecord | null): XmlRpcStruct | null {
   const struct: XmlRpcStruct = {
     at: capped(Math.floor(exit.at / 1000)),
     exitstatus: exit.exitstatus,
-    // the main log's verdict: an exit during startsecs is "not expected" whatever exitcodes says,
-    // unless it was stopped on request (then the code alone decides, as for the `stopped:` line's level)
-    expected: exit.expected && (exit.stopRequested || !exit.tooQuickly),
+    expected: exitWasExpected(exit),
     uptime: capped(Math.floor(exit.uptimeMs / 1000)),
   };
   if (exit.signal !== null) struct.signal = exit.signal;

@@ -1,5 +1,6 @@
 // What the page shows of one process: getProcessInfo's fields plus the last exit, as JSON-ready data.
 import type { Subprocess } from '../process/subprocess.js';
+import { exitWasExpected } from '../process/exit-record.js';
 
 export interface ProcessView {
   namespec: string;
@@ -31,7 +32,7 @@ export function processView(proc: Subprocess): ProcessView {
     start: info.start,
     now: info.now,
     description: info.description,
-    lastExit: exit === null ? null : { exitstatus: exit.exitstatus, signal: exit.signal, expected: exit.expected, stopRequested: exit.stopRequested, at: exit.at },
+    lastExit: exit === null ? null : { exitstatus: exit.exitstatus, signal: exit.signal, expected: exitWasExpected(exit), stopRequested: exit.stopRequested, at: exit.at },
     hasStdoutLog: info.stdout_logfile !== '',
     hasStderrLog: info.stderr_logfile !== '',
   };

@@ -45,12 +45,16 @@ function select(supervisor: Supervisor, names: string): { processes: Subprocess[
   if (names === '') return { processes: supervisor.processes() };
   const processes: Subprocess[] = [];
   for (const name of names.split(',')) {
+    // as `supervisorctl status` reads names: "web" and "web:*" are the group, "web:web_0" one process
+    const colon = name.indexOf(':');
+    const group = colon === -1 ? name : name.slice(0, colon);
+    const wholeGroup = colon === -1 || name.slice(colon + 1) === '*';
     let found: ReturnType<Supervisor['resolve']>;
     try {
-      found = supervisor.resolve(name);
+      found = supervisor.resolve(wholeGroup ? `${group}:*` : name);
     } catch {
-      // 4.2.5's words for a name that matches nothing (status: "no such process" / "no such group")
-      return { unknown: name.includes(':') && !name.endsWith(':*') ? `no such process: ${name}` : `no such group: ${name.replace(/:\*$/, '')}` };
+      // status's words for a name that matches nothing
+      return { unknown: wholeGroup ? `no such group: ${group}` : `no such process: ${name}` };
     }
     if (found.process !== null) processes.push(found.process);
     else processes.push(...[...found.group.processes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));

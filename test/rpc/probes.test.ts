@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/loader.js';
 import { freePort, makeTempDir, startDaemon, writeConfig } from '../helpers/daemon.js';
+import { OUR_SUPERVISORCTL } from '../helpers/parity.js';
 import { SV_DUMP_CONFIG } from '../helpers/shared.js';
 
 const RPC = '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n';
@@ -86,8 +87,9 @@ test('/livez and /readyz through STARTING, RUNNING, BACKOFF, FATAL and a failed 
     `[unix_http_server]\nfile=${servers.socket}\nusername=probe-user\npassword=s3cret\n` +
       `[inet_http_server]\nport=127.0.0.1:${servers.inetPort}\n` +
       `[probe_http_server]\nport=127.0.0.1:${servers.probePort}\n${RPC}` +
-      // runs until the crash file appears, then exits 1 at once on every start: BACKOFF, FATAL
-      `[program:app]\ncommand=/bin/sh -c 'while [ ! -e ${crash} ]; do sleep 0.1; done; exit 1'\nstartsecs=3\nstartretries=2\nautorestart=true\n` +
+      // runs until the crash file appears, then exits 1 at once on every start: BACKOFF, FATAL;
+      // a long startsecs leaves time to see STARTING on a loaded machine
+      `[program:app]\ncommand=/bin/sh -c 'while [ ! -e ${crash} ]; do sleep 0.1; done; exit 1'\nstartsecs=5\nstartretries=2\nautorestart=true\n` +
       // healthy while the healthy file exists; deaf to SIGTERM, so a failed check leaves it STOPPING
       `[program:web]\ncommand=/bin/sh -c "trap '' TERM; exec sleep 1000"\nstartsecs=0\nstopwaitsecs=60\n` +
       `healthcheck_command=test -e ${healthy}\nhealthcheck_interval=0.2\nhealthcheck_retries=1\nhealthcheck_start_period=600\n` +
@@ -102,6 +104,9 @@ test('/livez and /readyz through STARTING, RUNNING, BACKOFF, FATAL and a failed 
   await expectProbe(servers, '/readyz/pair:app', 503, 'pair:app is STARTING');
   // RUNNING, but its health check has not passed yet (failures in the start period do not count)
   await expectProbe(servers, '/readyz/pair:web', 503, 'pair:web is RUNNING but its health check has not passed yet');
+  // status --probe applies the same rule but cannot see the verdict (getProcessInfo does not carry it)
+  const ctl = spawnSync(process.execPath, [OUR_SUPERVISORCTL, '-s', `http://127.0.0.1:${servers.inetPort}`, 'status', '--probe', 'pair:web'], { encoding: 'utf8' });
+  assert.equal(ctl.status, 0, ctl.stdout + ctl.stderr);
   await expectProbe(servers, '/readyz/pair:app', 200, 'pair:app is RUNNING');
   await expectProbe(servers, '/readyz/pair:*', 503, 'pair:web is RUNNING but its health check has not passed yet');
   fs.writeFileSync(healthy, '');

@@ -28,6 +28,8 @@ function answer(req: IncomingMessage, res: ServerResponse, status: number, line:
     'Content-Length': Buffer.byteLength(body),
     // a cache between the prober and us would answer with an old verdict
     'Cache-Control': 'no-store',
+    // the line may echo a name from the URL: never let a browser read it as anything but text
+    'X-Content-Type-Options': 'nosniff',
     ...headers,
   });
   res.end(req.method === 'HEAD' ? undefined : body);
@@ -45,6 +47,7 @@ function select(supervisor: Supervisor, names: string): { processes: Subprocess[
   if (names === '') return { processes: supervisor.processes() };
   const processes: Subprocess[] = [];
   for (const name of names.split(',')) {
+    if (name === '') return { unknown: `an empty name in ${JSON.stringify(names)}` };
     // as `supervisorctl status` reads names: "web" and "web:*" are the group, "web:web_0" one process
     const colon = name.indexOf(':');
     const group = colon === -1 ? name : name.slice(0, colon);

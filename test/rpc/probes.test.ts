@@ -131,6 +131,7 @@ test('/livez and /readyz through STARTING, RUNNING, BACKOFF, FATAL and a failed 
   await expectProbe(servers, '/readyz/nosuch:*', 404, 'no such group: nosuch');
   await expectProbe(servers, '/readyz/pair:nosuch', 404, 'no such process: pair:nosuch');
   await expectProbe(servers, '/readyz/pair:app,nosuch', 404, 'no such group: nosuch');
+  await expectProbe(servers, '/readyz/pair,', 404, 'an empty name in "pair,"');
 
   // a probe is read-only: other methods are refused, with Allow
   const post = await request({ port: servers.probePort }, '/readyz/pair', { method: 'POST', body: 'x' });

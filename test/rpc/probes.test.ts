@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/loader.js';
-import { freePort, makeTempDir, startDaemon, writeConfig } from '../helpers/daemon.js';
+import { childPids, freePort, makeTempDir, startDaemon, writeConfig } from '../helpers/daemon.js';
 import { OUR_SUPERVISORCTL } from '../helpers/parity.js';
 import { SV_DUMP_CONFIG } from '../helpers/shared.js';
 
@@ -96,7 +96,14 @@ test('/livez and /readyz through STARTING, RUNNING, BACKOFF, FATAL and a failed 
       `[group:pair]\nprograms=app,web\n`,
   );
   const daemon = startDaemon(dir, ['-n', '-c', conf]);
-  t.after(() => daemon.stop());
+  t.after(async () => {
+    // web is deaf to SIGTERM: ended here, so that the daemon stops at once (also after a failure)
+    const children = childPids(daemon.child.pid!);
+    for (const [, pid] of daemon.mainLog().matchAll(/spawned: 'web' with pid (\d+)/g)) {
+      if (children.includes(Number(pid))) process.kill(Number(pid), 'SIGKILL');
+    }
+    await daemon.stop();
+  });
   await daemon.waitForLog(/supervisord started with pid/);
   assert.match(daemon.mainLog(), /INFO Server 'probe_http_server' on 127\.0\.0\.1:\d+ answers \/livez and \/readyz without authentication, and nothing else/);
 
@@ -144,9 +151,6 @@ test('/livez and /readyz through STARTING, RUNNING, BACKOFF, FATAL and a failed 
     assert.equal(answer.body, 'not a probe path: this server answers only /livez and /readyz[/name,...]\n');
   }
 
-  // web, deaf to SIGTERM, is ended here so that the daemon stops at once
-  const webPid = [...daemon.mainLog().matchAll(/spawned: 'web' with pid (\d+)/g)].pop()![1]!;
-  process.kill(Number(webPid), 'SIGKILL');
 });
 
 test('[probe_http_server] loads under 4.2.5, which ignores it; credentials in it are refused, since it never asks for them', () => {

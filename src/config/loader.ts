@@ -286,7 +286,7 @@ function load(file: string, opts: LoaderOptions, ctx: LoadContext): Config {
     if (group.type === 'eventlistener') readPoolSettings(group);
   }
   checkDependencies(groups);
-  const { inet, unix } = serverConfigsFromParser(ctx);
+  const { inet, unix, probe } = serverConfigsFromParser(ctx);
 
   if (supervisord.user !== null) {
     const user = supervisord.user;
@@ -301,7 +301,7 @@ function load(file: string, opts: LoaderOptions, ctx: LoadContext): Config {
     configFile: pythonNormpath(joinPath(ctx.cwd, file)),
     supervisord,
     groups,
-    server: { serverurl: childServerUrl(inet, unix), inet_http_server: inet, unix_http_server: unix, rpcinterface },
+    server: { serverurl: childServerUrl(inet, unix), inet_http_server: inet, unix_http_server: unix, probe_http_server: probe, rpcinterface },
     warnings: ctx.warnings,
     infos: ctx.infos,
     relaxed: ctx.relaxedChecks,

@@ -74,6 +74,7 @@ export type SectionKind =
   | 'group'
   | 'unix_http_server'
   | 'inet_http_server'
+  | 'probe_http_server'
   | 'supervisorctl'
   | 'include'
   | 'rpcinterface'
@@ -197,6 +198,11 @@ const INET_HTTP_SERVER: KeySpec[] = [
   { key: 'allowed_hosts', type: 'string', default: null, expansion: 'env', doc: 'beyond 4.2.5: without a password, Host names answered besides IP addresses, localhost, the port= host and this machine\'s name (comma-separated; * = any, behind a reverse proxy)' },
 ];
 
+// beyond 4.2.5 (which ignores the section): no credentials, by design; it serves the probes only
+const PROBE_HTTP_SERVER: KeySpec[] = [
+  { key: 'port', type: 'inet_address', default: null, required: true, expansion: 'env', doc: 'beyond 4.2.5: host:port answering GET /livez and /readyz[/name,...] without credentials, and nothing else; empty host or * = all interfaces' },
+];
+
 const SUPERVISORCTL: KeySpec[] = [
   { key: 'serverurl', type: 'url', default: 'http://localhost:9001', expansion: 'env_here', doc: 'URL of supervisord (http:// or unix://)' },
   { key: 'username', type: 'string', default: null, expansion: 'env', doc: 'user name sent to the server' },
@@ -226,6 +232,7 @@ export const SCHEMA: Record<SectionKind, readonly KeySpec[]> = {
   group: GROUP,
   unix_http_server: UNIX_HTTP_SERVER,
   inet_http_server: INET_HTTP_SERVER,
+  probe_http_server: PROBE_HTTP_SERVER,
   supervisorctl: SUPERVISORCTL,
   include: INCLUDE,
   rpcinterface: RPCINTERFACE,
@@ -244,6 +251,8 @@ export function sectionKind(name: string): SectionKind | null {
   if (name === 'supervisord' || name === 'supervisorctl' || name === 'include') return name;
   if (name.startsWith('unix_http_server')) return 'unix_http_server';
   if (name.startsWith('inet_http_server')) return 'inet_http_server';
+  // ours, not 4.2.5's: 4.2.5 ignores it, as any section it does not know
+  if (name === 'probe_http_server') return 'probe_http_server';
   for (const prefix of ['program', 'eventlistener', 'fcgi-program', 'group', 'rpcinterface', 'ctlplugin'] as const) {
     if (name.startsWith(prefix + ':')) return prefix;
   }

@@ -2,7 +2,7 @@
 import { machineCheck, saneget, type LoadContext } from './context.js';
 import { colonSeparatedUserGroup, inetAddress, normalizePath, octalType } from './datatypes.js';
 import { PyValueError, pyStrip } from './python.js';
-import type { InetServerConfig, UnixServerConfig } from './types.js';
+import type { InetServerConfig, ProbeServerConfig, UnixServerConfig } from './types.js';
 
 function serverSections(ctx: LoadContext, prefix: string): Array<{ name: string | null; section: string }> {
   return ctx.parser
@@ -25,7 +25,7 @@ function usernameAndPassword(ctx: LoadContext, section: string): { username: str
   return { username, password };
 }
 
-export function serverConfigsFromParser(ctx: LoadContext): { inet: InetServerConfig[]; unix: UnixServerConfig[] } {
+export function serverConfigsFromParser(ctx: LoadContext): { inet: InetServerConfig[]; unix: UnixServerConfig[]; probe: ProbeServerConfig[] } {
   const inet: InetServerConfig[] = [];
   for (const { name, section } of serverSections(ctx, 'inet_http_server')) {
     const auth = usernameAndPassword(ctx, section);
@@ -64,7 +64,29 @@ export function serverConfigsFromParser(ctx: LoadContext): { inet: InetServerCon
     }
     unix.push({ name, section, file: socketFile, chmod, chown, ...auth });
   }
-  return { inet, unix };
+  return { inet, unix, probe: probeServersFromParser(ctx) };
+}
+
+/** [probe_http_server] (beyond 4.2.5): where the unauthenticated probe port listens. */
+function probeServersFromParser(ctx: LoadContext): ProbeServerConfig[] {
+  const section = 'probe_http_server';
+  if (!ctx.parser.sections().includes(section)) return [];
+  const port = saneget(ctx, section, 'port', null);
+  if (port === null) throw new PyValueError(`section [${section}] has no port value`);
+  let address: [string, number];
+  try {
+    address = inetAddress(port);
+  } catch (err) {
+    throw new PyValueError(`section [${section}] port: ${(err as Error).message}`);
+  }
+  const credentials = ['username', 'password'].filter((key) => ctx.parser.get(section, key) !== undefined);
+  if (credentials.length > 0) {
+    // a password here would suggest the port is protected: it never is, so say so at load time
+    throw new PyValueError(
+      `section [${section}] sets ${credentials.join(' and ')}, but it answers the probes without credentials, by design; remove them (docs/security.md)`,
+    );
+  }
+  return [{ section, host: address[0], port: address[1] }];
 }
 
 /** SUPERVISOR_SERVER_URL for children: the first unix server, else the first inet server. */

@@ -131,6 +131,13 @@ export interface UnixServerConfig {
   password: string | null;
 }
 
+/** [probe_http_server] (beyond 4.2.5): a port answering only /livez and /readyz, without credentials. */
+export interface ProbeServerConfig {
+  section: string;
+  host: string;
+  port: number;
+}
+
 export interface RpcInterfaceConfig {
   name: string;
   factory: string;
@@ -173,6 +180,8 @@ export interface ServerSettings {
   serverurl: string | null;
   inet_http_server: InetServerConfig[];
   unix_http_server: UnixServerConfig[];
+  /** beyond 4.2.5, which ignores the section */
+  probe_http_server: ProbeServerConfig[];
   rpcinterface: RpcInterfaceConfig[];
 }
 

@@ -1,5 +1,6 @@
 // Beyond 4.2.5: `status --json` (one object, schema in docs/supervisorctl.md) and the probe rule,
 // under which STARTING, BACKOFF and FATAL fail as well, so a crash-looping program fails a probe.
+import { notReadyBecause } from '../process/readiness.js';
 import { ProcessState } from '../process/states.js';
 
 /** Bumped only on an incompatible change to the document below. */
@@ -75,7 +76,10 @@ function reportedExit(member: unknown): ExitJson | null {
 
 const LIVE_STATES: ReadonlySet<number> = new Set([ProcessState.STARTING, ProcessState.RUNNING, ProcessState.STOPPING]);
 
-/** Probe mode passes only RUNNING processes (STOPPED/EXITED too fail, as in plain status). */
+/**
+ * Probe mode passes only RUNNING processes (STOPPED/EXITED too fail, as in plain status): the rule
+ * of the daemon's /readyz, without the health check, which getProcessInfo does not report.
+ */
 export function failsProbe(state: number): boolean {
-  return state !== ProcessState.RUNNING;
+  return notReadyBecause({ state, health: 'none' }) !== null;
 }

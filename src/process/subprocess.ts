@@ -173,6 +173,11 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     return this.healthMonitor ? this.healthMonitor.current : 'none';
   }
 
+  /** Being stopped because its health check failed, to be started again once STOPPED. */
+  get restartingForHealth(): boolean {
+    return this.restartWhenStopped;
+  }
+
   /** true while a 'lines' listener is attached: only then is output framed into lines. */
   get hasLineConsumers(): boolean {
     return this.listenerCount('lines') > 0;

@@ -1,6 +1,6 @@
 // One request of any of our HTTP servers (rpc.md 2.1): authentication, then /RPC2 (POST, XML-RPC),
-// /logtail/... and /mainlogtail (GET, streaming), /metrics (GET, Prometheus text format), then the
-// web page (src/web); anything else is 404.
+// /livez and /readyz (GET, probes.ts), /logtail/... and /mainlogtail (GET, streaming), /metrics
+// (GET, Prometheus text format), then the web page (src/web); anything else is 404.
 // WebSocket upgrades pass the same authentication before the web layer sees them.
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +14,7 @@ import { callingFrom } from './caller.js';
 import { RpcFault } from './faults.js';
 import { sendError } from './http-errors.js';
 import { followFile } from './logtail.js';
+import { answerProbe, isProbePath } from './probes.js';
 import { refuse, type WebFrontend } from '../web/frontend.js';
 import { fromOtherOrigin } from '../web/request-origin.js';
 import type { MetricsRenderer } from '../metrics/daemon-metrics.js';
@@ -137,10 +138,12 @@ export function makeRequestHandler(ctx: HandlerContext, credentials: Credentials
   };
 }
 
-/** Everything but an XML-RPC call: the log tails, the web layer, and the errors. */
+/** Everything but an XML-RPC call: the probes, the log tails, the web layer, and the errors. */
 function route(ctx: HandlerContext, path: string | null, req: IncomingMessage, res: ServerResponse): void {
   if (path === null || path.startsWith('/RPC2')) {
     sendError(res, 400);
+  } else if (isProbePath(path)) {
+    answerProbe(ctx.supervisor, path, req, res);
   } else if (path.startsWith('/logtail')) {
     if (req.method !== 'GET') sendError(res, 400);
     else handleProcessTail(ctx, path, res);

@@ -7,11 +7,12 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
-import type { Config, InetServerConfig, UnixServerConfig } from '../config/types.js';
+import type { Config, InetServerConfig, ProbeServerConfig, UnixServerConfig } from '../config/types.js';
 import type { Credentials } from './auth.js';
 import { Dispatcher } from './dispatcher.js';
 import { DEFAULT_MAX_BODY_BYTES, makeRequestHandler, makeUpgradeHandler, OPEN_GUARD, type HandlerContext, type ServerGuard } from './http-handler.js';
 import { hostAllowed } from '../web/request-origin.js';
+import { makeProbeOnlyHandler } from './probes.js';
 import { SupervisorNamespace, type RpcHost } from './supervisor-namespace.js';
 import { SocketKeeper } from './socket-keeper.js';
 import { registerSystemNamespace } from './system-namespace.js';
@@ -101,7 +102,7 @@ function listenFailure(err: NodeJS.ErrnoException): HttpServerStartError {
   return new HttpServerStartError(`Cannot open an HTTP server: socket.error reported ${err.code ?? 'error'}`);
 }
 
-async function openInet(section: InetServerConfig, handler: http.RequestListener): Promise<http.Server> {
+async function openInet(section: InetServerConfig | ProbeServerConfig, handler: http.RequestListener): Promise<http.Server> {
   const server = http.createServer(handler);
   let host = section.host === '' || section.host === '*' ? '0.0.0.0' : section.host;
   if (net.isIP(host) === 0) {
@@ -298,6 +299,16 @@ export async function openRpcServers(config: Config, host: RpcHost, options: Rpc
           `Server '${section.section}' on ${address}:${port} accepts requests from the network without a password: anyone who can reach this port can stop, start, signal and read the output of every program and shut supervisord down. Set username= and password= in [${section.section}], or listen on 127.0.0.1`,
         );
       }
+    }
+    for (const section of config.server.probe_http_server) {
+      const server = await openInet(section, makeProbeOnlyHandler(host.supervisor));
+      // no keep-alive worth keeping: a kubelet opens a new connection for every probe
+      server.keepAliveTimeout = 5_000;
+      limitFirstRequest(server);
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerAndClose(socket, err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400));
+      opened.push(server);
+      const { address, port } = server.address() as net.AddressInfo;
+      host.logger.info(`Server '${section.section}' on ${address}:${port} answers /livez and /readyz without authentication, and nothing else`);
     }
   } catch (err) {
     await closeAll();

@@ -88,7 +88,7 @@ export function makeConfig(groups: GroupConfig[], dir: string, overrides: { nocl
       environment: {},
     },
     groups,
-    server: { serverurl: overrides.serverurl ?? null, inet_http_server: [], unix_http_server: [], rpcinterface: [] },
+    server: { serverurl: overrides.serverurl ?? null, inet_http_server: [], unix_http_server: [], probe_http_server: [], rpcinterface: [] },
     warnings: [],
     infos: [],
     relaxed: [],

@@ -24,6 +24,8 @@ export interface ProcessInfo {
   description: string;
   /** our daemon's exit record, when it sends one (4.2.5 does not) */
   exit?: unknown;
+  /** our daemon's health-check verdict ('unknown', 'healthy', 'unhealthy') for a process with a check; absent otherwise and from 4.2.5 */
+  health?: unknown;
 }
 
 /** How the process last ended, as far as the server reports it. */
@@ -77,9 +79,11 @@ function reportedExit(member: unknown): ExitJson | null {
 const LIVE_STATES: ReadonlySet<number> = new Set([ProcessState.STARTING, ProcessState.RUNNING, ProcessState.STOPPING]);
 
 /**
- * Probe mode passes only RUNNING processes (STOPPED/EXITED too fail, as in plain status): the rule
- * of the daemon's /readyz, without the health check, which getProcessInfo does not report.
+ * Probe mode passes only RUNNING processes (STOPPED/EXITED too fail, as in plain status), and, for
+ * one with a health check, only once it passed: the rule of the daemon's /readyz. The verdict is
+ * our daemon's `health` member; a server without it (4.2.5) is judged by state alone.
  */
-export function failsProbe(state: number): boolean {
-  return notReadyBecause({ state, health: 'none' }) !== null;
+export function failsProbe(info: Pick<ProcessInfo, 'state' | 'health'>): boolean {
+  const health = info.health === 'unknown' || info.health === 'healthy' || info.health === 'unhealthy' ? info.health : 'none';
+  return notReadyBecause({ state: info.state, health }) !== null;
 }

@@ -55,6 +55,8 @@ function processInfoStruct(proc: Subprocess): XmlRpcStruct {
   // beyond 4.2.5, and only after an exit, so a never-exited process's struct stays 4.2.5's bytes;
   // 4.2.5's clients ignore a member they do not read (status --json reads it)
   if (exit !== null) struct.exit = exit;
+  // beyond 4.2.5 too, and only for a process with a health check: status --probe applies it as /readyz does
+  if (proc.health !== 'none') struct.health = proc.health;
   return struct;
 }
 

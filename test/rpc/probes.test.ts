@@ -111,13 +111,17 @@ test('/livez and /readyz through STARTING, RUNNING, BACKOFF, FATAL and a failed 
   await expectProbe(servers, '/readyz/pair:app', 503, 'pair:app is STARTING');
   // RUNNING, but its health check has not passed yet (failures in the start period do not count)
   await expectProbe(servers, '/readyz/pair:web', 503, 'pair:web is RUNNING but its health check has not passed yet');
-  // status --probe applies the same rule but cannot see the verdict (getProcessInfo does not carry it)
-  const ctl = spawnSync(process.execPath, [OUR_SUPERVISORCTL, '-s', `http://127.0.0.1:${servers.inetPort}`, 'status', '--probe', 'pair:web'], { encoding: 'utf8' });
-  assert.equal(ctl.status, 0, ctl.stdout + ctl.stderr);
+  // status --probe applies the same rule: our getProcessInfo carries the verdict as `health`
+  const probeWeb = (): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, [OUR_SUPERVISORCTL, '-s', `http://127.0.0.1:${servers.inetPort}`, 'status', '--probe', 'pair:web'], { encoding: 'utf8' });
+  const unready = probeWeb();
+  assert.equal(unready.status, 3, `${unready.stdout}${unready.stderr}`);
   await expectProbe(servers, '/readyz/pair:app', 200, 'pair:app is RUNNING');
   await expectProbe(servers, '/readyz/pair:*', 503, 'pair:web is RUNNING but its health check has not passed yet');
   fs.writeFileSync(healthy, '');
   await expectProbe(servers, '/readyz/pair:web', 200, 'pair:web is RUNNING and healthy');
+  const ready = probeWeb();
+  assert.equal(ready.status, 0, `${ready.stdout}${ready.stderr}`);
   await expectProbe(servers, '/readyz/pair', 200, 'all 2 processes ready');
   await expectProbe(servers, '/readyz/pair:app,pair:web', 200, 'all 2 processes ready');
   await expectProbe(servers, '/readyz', 200, 'all 2 processes ready');

@@ -64,7 +64,7 @@ export const status: Command = {
     }
     statusLines(matching).forEach(output);
     for (const info of matching) {
-      const down = probe ? failsProbe(info.state) : STOPPED_STATES.has(info.state as ProcessState);
+      const down = probe ? failsProbe(info) : STOPPED_STATES.has(info.state as ProcessState);
       if (down) ctl.exitstatus = STATUS_EXIT.NOT_RUNNING;
     }
     if (asJson) {

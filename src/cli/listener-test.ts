@@ -34,6 +34,10 @@ Options:
   --pool NAME          the envelope's pool name, and SUPERVISOR_PROCESS_NAME (default listener)
   --server ID          the envelope's server identifier (default supervisor)
   --serial N           the first event's serial (default 0); --poolserial N its poolserial (0)
+  --env KEY=VALUE      set a variable in the listener's environment, as environment= does
+                       (repeatable). The listener gets the bench's environment without
+                       PYTHONUNBUFFERED, so a Python listener that does not flush fails here
+                       as it would under a supervisord started without it
   --verbose            copy the listener's stderr to ours as it comes
   -h, --help           this text`;
 
@@ -52,13 +56,14 @@ interface BenchArgs {
   serial: number;
   poolserial: number;
   verbose: boolean;
+  env: Record<string, string>;
   help: boolean;
 }
 
 function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
     command: [], plugin: null, pluginArgs: [], eventsFile: null, readyTimeoutMs: 5000, resultTimeoutMs: 10_000, settleMs: 200,
-    pool: 'listener', server: 'supervisor', serial: 0, poolserial: 0, verbose: false, help: false,
+    pool: 'listener', server: 'supervisor', serial: 0, poolserial: 0, verbose: false, env: {}, help: false,
   };
   const value = (i: number, name: string): string => {
     const v = argv[i];
@@ -89,6 +94,13 @@ function parseArgs(argv: readonly string[]): BenchArgs {
       case '-h':
       case '--help': args.help = true; break;
       case '--verbose': args.verbose = true; break;
+      case '--env': {
+        const setting = take();
+        const at = setting.indexOf('=');
+        if (at <= 0) throw new UsageError(`--env ${setting}: not KEY=VALUE`);
+        args.env[setting.slice(0, at)] = setting.slice(at + 1);
+        break;
+      }
       case '--events': args.eventsFile = take(); break;
       case '--plugin': args.plugin = take(); break;
       case '-o':
@@ -110,6 +122,12 @@ function parseArgs(argv: readonly string[]): BenchArgs {
   if (args.plugin === null && args.command.length === 0) throw new UsageError('no listener command given');
   if (args.plugin === null && args.pluginArgs.length) throw new UsageError('-o is for --plugin');
   return args;
+}
+
+/** The bench's environment without PYTHONUNBUFFERED (which hides a missing flush), then supervisord's variables and --env. */
+function listenerEnv(args: BenchArgs): NodeJS.ProcessEnv {
+  const { PYTHONUNBUFFERED: _hidesMissingFlush, ...inherited } = process.env;
+  return { ...inherited, SUPERVISOR_ENABLED: '1', SUPERVISOR_PROCESS_NAME: args.pool, SUPERVISOR_GROUP_NAME: args.pool, ...args.env };
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
@@ -152,7 +170,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       {
         command: {
           argv: args.command,
-          env: { ...process.env, SUPERVISOR_ENABLED: '1', SUPERVISOR_PROCESS_NAME: args.pool, SUPERVISOR_GROUP_NAME: args.pool },
+          env: listenerEnv(args),
           ...(args.verbose ? { echoStderr: (chunk: Buffer) => process.stderr.write(chunk) } : {}),
         },
         envelope: { server: args.server, pool: args.pool, firstSerial: args.serial, firstPoolserial: args.poolserial },

@@ -5,6 +5,8 @@ import type { Credentials } from './rpc-client.js';
 import { parseServerUrl } from './server-url.js';
 
 export interface EventStreamSinks {
+  /** the server accepted the stream: events from now on will come */
+  opened(): void;
   /** one event as the JSON text the daemon sent */
   event(json: string): void;
 }
@@ -51,6 +53,7 @@ export function openEventStream(serverurl: string, query: EventQuery, credential
       resolve(end);
     };
   });
+  socket.on('open', () => sinks.opened());
   socket.on('message', (data, isBinary) => {
     if (!isBinary) sinks.event(data.toString());
   });

@@ -36,21 +36,33 @@ export function isClean(run: RunReport): boolean {
   return run.startup.length === 0 && (run.after ?? []).length === 0 && run.events.every((e) => (e.outcome === 'OK' || e.outcome === 'SKIPPED') && e.faults.length === 0);
 }
 
-function faultLines(faults: readonly Fault[]): string[] {
-  return faults.map((f) => `      ${f.message}: ${f.cure} [${f.code}]`);
+/** Each fault once in full; the same fault again (a listener broken the same way on every event) by reference. */
+class FaultLines {
+  private readonly seen = new Map<string, string>();
+
+  lines(faults: readonly Fault[], where: string): string[] {
+    return faults.map((f) => {
+      const text = `${f.message}: ${f.cure}`;
+      const first = this.seen.get(text);
+      if (first !== undefined) return `      the same as ${first} [${f.code}]`;
+      this.seen.set(text, where);
+      return `      ${text} [${f.code}]`;
+    });
+  }
 }
 
 export function formatReport(run: RunReport, what: string): string {
   const lines = [`supervisor-listener-test: ${what}`];
-  if (run.startup.length) lines.push('  before the first event:', ...faultLines(run.startup));
+  const faultLines = new FaultLines();
+  if (run.startup.length) lines.push('  before the first event:', ...faultLines.lines(run.startup, 'before the first event'));
   const width = String(run.events.length).length;
   for (const report of run.events) {
     const time = report.ms === null ? '' : `${report.ms.toFixed(1)} ms`;
     const label = report.label ? ` (${report.label})` : '';
     lines.push(`  #${String(report.index).padStart(width)} ${report.outcome.padEnd(9)} ${time.padStart(10)}  ${report.event.type}${label}`);
-    lines.push(...faultLines(report.faults));
+    lines.push(...faultLines.lines(report.faults, `#${report.index}`));
   }
-  if (run.after?.length) lines.push('  after the last event:', ...faultLines(run.after));
+  if (run.after?.length) lines.push('  after the last event:', ...faultLines.lines(run.after, 'after the last event'));
   const count = (outcome: EventReport['outcome']): number => run.events.filter((e) => e.outcome === outcome).length;
   const faults = run.startup.length + (run.after ?? []).length + run.events.reduce((n, e) => n + e.faults.length, 0);
   const parts = [`${run.events.length} events`, `${count('OK')} OK`, `${count('FAIL')} FAIL`];

@@ -291,10 +291,14 @@ class Session {
         case 'state':
           if (happening.to === 'READY') return;
           continue;
-        case 'violation':
-          report.faults.push(this.afterResultFault(body, happening.bytes));
+        case 'violation': {
+          const fault = this.afterResultFault(body, happening.bytes);
+          // the body was misread because of the length: "answered OKR" would only mislead
+          if (fault.code === 'SUP_ERR_BENCH_RESULT_LENGTH') report.faults = report.faults.filter((f) => f.code !== 'SUP_ERR_BENCH_ANSWER');
+          report.faults.push(fault);
           this.broken = true;
           return;
+        }
         case 'exit':
           report.faults.push(this.exitFault(`exited (${exitWords(happening)}) after answering`, 'a listener runs for good: after each answer write READY and read the next event'));
           this.broken = true;
@@ -391,9 +395,11 @@ async function diagnoseEncoding(options: ScriptRunOptions, events: readonly Benc
     const previous = i > 0 ? reports[i - 1]! : undefined;
     if (!isAscii(report.event)) {
       const twin = asciiTwin(report.event);
-      if (twin && (await cleanAlone(options, { event: twin, label: '' }, i))) report.faults.push(encodingFault(report.event, 'on it', report));
+      if (twin && (await cleanAlone(options, { event: twin, label: '' }, i))) {
+        report.faults.push(encodingFault(report.event, 'on this event, whose ASCII twin goes through cleanly', report));
+      }
     } else if (previous && !isAscii(previous.event) && clean(previous) && (await cleanAlone(options, events[i]!, i))) {
-      report.faults.push(encodingFault(previous.event, `on the event after it (#${previous.index}), which goes through cleanly when sent alone`, report));
+      report.faults.push(encodingFault(previous.event, `on this event, which goes through cleanly when sent alone, right after #${previous.index} with non-ASCII text`, report));
     }
   }
 }
@@ -412,7 +418,7 @@ function encodingFault(nonAscii: SupervisorEvent, where: string, report: EventRe
   return {
     code: 'SUP_ERR_BENCH_LEN_IN_BYTES',
     message:
-      `the listener copes with ASCII but went wrong ${where}: its payload is ${characters} characters in ${bytes} bytes, and len counts characters` +
+      `the listener copes with ASCII but went wrong ${where}: that payload is ${characters} characters in ${bytes} bytes, and len counts characters` +
       (blocked ? '; it waited for more input than the payload holds' : `; a listener that reads len bytes stops ${bytes - characters} bytes short and takes the rest for the next header`),
     cure: 'len counted in bytes: read characters (decode stdin as UTF-8 and read len characters; write UTF-8 to stderr)',
   };

@@ -73,9 +73,10 @@ export const events: Command = {
 
 async function follow(ctl: Controller, args: EventsArgs): Promise<void> {
   const { serverurl, username, password } = ctl.options;
-  // in JSON mode stdout holds only events, so a recording can be replayed as it is
-  if (!args.json) ctl.output(PRESS_CTRL_C);
   const stream = openEventStream(serverurl, args, { username, password }, {
+    // said once the daemon has accepted the stream, so nothing after it is missed; in JSON mode on
+    // stderr, as stdout holds only events (a recording replays as it is)
+    opened: () => (args.json ? ctl.out.stderr(`${PRESS_CTRL_C}\n`) : ctl.output(PRESS_CTRL_C)),
     event: (json) => ctl.out.stdout(`${args.json ? json : readableEvent(json)}\n`),
   });
   const interrupted = new Promise<'interrupted'>((resolve) => (ctl.onInterrupt = () => resolve('interrupted')));

@@ -34,7 +34,9 @@ export function eventsUrl(serverurl: string, query: EventQuery): string {
   if (query.programs.length) params.set('program', query.programs.join(','));
   const search = params.size ? `?${params}` : '';
   const address = parseServerUrl(serverurl);
-  return address.kind === 'unix' ? `ws+unix://${address.socketPath}:/events${search}` : `ws://${address.hostHeader}/events${search}`;
+  if (address.kind === 'unix') return `ws+unix://${address.socketPath}:/events${search}`;
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  return `ws://${host}:${address.port}/events${search}`;
 }
 
 export function openEventStream(serverurl: string, query: EventQuery, credentials: Credentials, sinks: EventStreamSinks): EventStream {

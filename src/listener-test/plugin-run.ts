@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expandSubscription } from '../events/bus.js';
 import type { PluginContext, PluginLogger } from '../plugins/api.js';
+import { PluginConfigError } from '../plugins/errors.js';
 import { HOST_KEYS, importDefinition, resolveEvents } from '../plugins/loader.js';
 import { parseOptions } from '../plugins/options.js';
 import { PluginMetricsRegistry } from '../plugins/plugin-metrics.js';
@@ -34,7 +35,7 @@ export async function runPlugin(options: PluginRunOptions, events: readonly Benc
   const ownRaw: Record<string, string> = {};
   for (const arg of options.args) {
     const eq = arg.indexOf('=');
-    if (eq <= 0) throw new Error(`${where}: option '${arg}' is not key=value`);
+    if (eq <= 0) throw new PluginConfigError(where, `option '${arg}' is not key=value`);
     const key = arg.slice(0, eq);
     (key in BENCH_HOST_KEYS ? hostRaw : ownRaw)[key] = arg.slice(eq + 1);
   }

@@ -139,8 +139,8 @@ class Session {
 
   /** Sends one event and follows it to READY; `report` gets the answer, the time and the faults. */
   async deliver(event: SupervisorEvent, fields: EnvelopeFields, report: EventReport): Promise<void> {
-    if (!(await this.restartIfBroken(report))) return;
     this.collectStray(report);
+    if (!(await this.restartIfBroken(report))) return;
     this.child.mark();
     const started = performance.now();
     this.child.send(encodeEnvelope(fields, event));
@@ -166,12 +166,15 @@ class Session {
     return false;
   }
 
-  /** Output that came while READY, after the previous event: it belongs to that event's report. */
+  /** Output (or an exit) that came while READY, after the previous answer: said on this event, which it keeps from going through. */
   private collectStray(report: EventReport): void {
     for (;;) {
       const happening = this.child.peekNow();
       if (!happening) return;
-      if (happening.kind === 'violation') {
+      if (happening.kind === 'exit') {
+        report.faults.push(this.exitFault(`exited (${exitWords(happening)}) while READY, between events`, 'a listener runs for good: keep reading events'));
+        this.broken = true;
+      } else if (happening.kind === 'violation') {
         report.faults.push({
           code: 'SUP_ERR_BENCH_STDOUT_CHATTER',
           message: `wrote ${quote(happening.bytes)} to stdout while READY (before this event was sent)`,

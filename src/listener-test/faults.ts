@@ -10,7 +10,8 @@ export type FaultCode =
   | 'SUP_ERR_BENCH_NO_RESULT' // no answer within the result timeout
   | 'SUP_ERR_BENCH_EXITED' // the listener exited (mid-event, or between events)
   | 'SUP_ERR_BENCH_ANSWER' // a result body that is neither OK nor FAIL
-  | 'SUP_ERR_BENCH_LEN_IN_BYTES' // went wrong because of non-ASCII text (len read as bytes)
+  | 'SUP_ERR_BENCH_LEN_IN_BYTES' // the event after a non-ASCII one fails, yet goes through alone (len read as bytes)
+  | 'SUP_ERR_BENCH_NON_ASCII' // a non-ASCII event fails where its ASCII twin goes through
   | 'SUP_ERR_BENCH_PLUGIN'; // an in-process plugin threw or timed out
 
 export interface Fault {

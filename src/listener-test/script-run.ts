@@ -398,11 +398,9 @@ async function diagnoseEncoding(options: ScriptRunOptions, events: readonly Benc
     const previous = i > 0 ? reports[i - 1]! : undefined;
     if (!isAscii(report.event)) {
       const twin = asciiTwin(report.event);
-      if (twin && (await cleanAlone(options, { event: twin, label: '' }, i))) {
-        report.faults.push(encodingFault(report.event, 'on this event, whose ASCII twin goes through cleanly', report));
-      }
+      if (twin && (await cleanAlone(options, { event: twin, label: '' }, i))) report.faults.push(nonAsciiFault(report.event, report));
     } else if (previous && !isAscii(previous.event) && clean(previous) && (await cleanAlone(options, events[i]!, i))) {
-      report.faults.push(encodingFault(previous.event, `on this event, which goes through cleanly when sent alone, right after #${previous.index} with non-ASCII text`, report));
+      report.faults.push(lenInBytesFault(previous));
     }
   }
 }
@@ -413,18 +411,34 @@ async function cleanAlone(options: ScriptRunOptions, item: BenchEvent, index: nu
   return startup.length === 0 && events[0]!.outcome === 'OK' && events[0]!.faults.length === 0;
 }
 
-function encodingFault(nonAscii: SupervisorEvent, where: string, report: EventReport): Fault {
-  const payload = renderPayload(nonAscii);
-  const bytes = Buffer.byteLength(payload, 'utf8');
-  const characters = [...payload].length;
-  const blocked = report.faults.some((f) => f.code === 'SUP_ERR_BENCH_NO_RESULT');
+/** The event after a non-ASCII one fails, yet goes through alone: the rest of the last payload was left unread. */
+function lenInBytesFault(previous: EventReport): Fault {
+  const { bytes, characters } = payloadSize(previous.event);
   return {
     code: 'SUP_ERR_BENCH_LEN_IN_BYTES',
     message:
-      `the listener copes with ASCII but went wrong ${where}: that payload is ${characters} characters in ${bytes} bytes, and len counts characters` +
-      (blocked ? '; it waited for more input than the payload holds' : `; a listener that reads len bytes stops ${bytes - characters} bytes short and takes the rest for the next header`),
-    cure: 'len counted in bytes: read characters (decode stdin as UTF-8 and read len characters; write UTF-8 to stderr)',
+      `the listener copes with ASCII but went wrong on this event, which goes through cleanly when sent alone, right after #${previous.index} with non-ASCII text: ` +
+      `that payload is ${characters} characters in ${bytes} bytes, and len counts characters; a listener that reads len bytes stops ${bytes - characters} bytes short and takes the rest for the next header`,
+    cure: 'len counted in bytes: read characters (decode stdin as UTF-8 and read len characters)',
   };
+}
+
+/** A non-ASCII event fails where its ASCII twin goes through: the text itself is the trouble. */
+function nonAsciiFault(event: SupervisorEvent, report: EventReport): Fault {
+  const { bytes, characters } = payloadSize(event);
+  const blocked = report.faults.some((f) => f.code === 'SUP_ERR_BENCH_NO_RESULT');
+  return {
+    code: 'SUP_ERR_BENCH_NON_ASCII',
+    message:
+      `the listener copes with ASCII but went wrong on this event, whose ASCII twin goes through cleanly: its payload is ${characters} characters in ${bytes} bytes` +
+      (blocked ? ', and the listener waited for more input than that: it reads more than len characters' : ''),
+    cure: 'treat the payload as UTF-8 text: read len characters, and write it only where UTF-8 goes (a file or stream opened with encoding="utf-8")',
+  };
+}
+
+function payloadSize(event: SupervisorEvent): { bytes: number; characters: number } {
+  const payload = renderPayload(event);
+  return { bytes: Buffer.byteLength(payload, 'utf8'), characters: [...payload].length };
 }
 
 /** The event with every non-ASCII character replaced by "?": the same shape, in ASCII. */

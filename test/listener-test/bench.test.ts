@@ -59,7 +59,7 @@ test('the bash, Python childutils and Node SDK example listeners answer every sa
 });
 
 test('each classic listener mistake is reported with the bytes it wrote, its cure, and exit 1', async () => {
-  const [chatter, noFlush, resultLength, lenInBytes, exitsMidEvent] = await Promise.all([
+  const [chatter, noFlush, resultLength, lenInBytes, exitsMidEvent, asciiOnly] = await Promise.all([
     runBench([...GENEROUS, path.join(BROKEN, 'stdout-chatter.py')]),
     // PYTHONUNBUFFERED in the bench's environment would hide the missing flush: the bench drops it
     // the one found out by a deadline: it never writes READY at all, so 1 s is as good as any
@@ -67,8 +67,9 @@ test('each classic listener mistake is reported with the bytes it wrote, its cur
     runBench([...GENEROUS, path.join(BROKEN, 'wrong-result-length.sh')]),
     runBench([...GENEROUS, path.join(BROKEN, 'len-in-bytes.py')]),
     runBench([...GENEROUS, path.join(BROKEN, 'exits-mid-event.py')]),
+    runBench([...GENEROUS, path.join(BROKEN, 'ascii-only.py')]),
   ]);
-  const all = { chatter, noFlush, resultLength, lenInBytes, exitsMidEvent };
+  const all = { chatter, noFlush, resultLength, lenInBytes, exitsMidEvent, asciiOnly };
   for (const [name, run] of Object.entries(all)) assert.equal(run.code, 1, `${name}:\n${run.stdout}${run.stderr}`);
 
   assert.match(chatter.stdout, /# 1 NO ANSWER .*\n {6}wrote "hello\\n" to stdout while handling the event, where supervisord reads RESULT <length>: log to stderr.*\[SUP_ERR_BENCH_STDOUT_CHATTER\]/);
@@ -88,7 +89,11 @@ test('each classic listener mistake is reported with the bytes it wrote, its cur
   assert.match(exitsMidEvent.stdout, /# 6 NO ANSWER +PROCESS_LOG_STDOUT.*\n {6}exited \(exit status 1\) while handling the event, before answering; its stderr ended with: .*JSONDecodeError.*: catch errors in the handler and answer RESULT 4\\nFAIL/);
   assert.match(exitsMidEvent.stdout, /# 5 OK /);
   // a crash on every PROCESS_LOG, whatever its text, is no encoding problem
-  assert.doesNotMatch(exitsMidEvent.stdout, /SUP_ERR_BENCH_LEN_IN_BYTES/);
+  assert.doesNotMatch(exitsMidEvent.stdout, /SUP_ERR_BENCH_(LEN_IN_BYTES|NON_ASCII)/);
+
+  // dies on non-ASCII text itself, with len read right: its ASCII twin of the event goes through
+  assert.match(asciiOnly.stdout, /#11 NO ANSWER +REMOTE_COMMUNICATION.*\n.*UnicodeEncodeError.*\n {6}the listener copes with ASCII but went wrong on this event, whose ASCII twin goes through cleanly: its payload is 24 characters in 30 bytes: treat the payload as UTF-8 text.*\[SUP_ERR_BENCH_NON_ASCII\]/);
+  assert.doesNotMatch(asciiOnly.stdout, /SUP_ERR_BENCH_LEN_IN_BYTES/);
 });
 
 test('--plugin runs an in-process plugin on the same events: OK per call, FAIL with the error for a throw', async () => {

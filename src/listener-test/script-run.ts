@@ -1,12 +1,12 @@
 // Runs a listener command as a pool of one would: waits for READY, writes each event's envelope
 // (encodeEnvelope, the pool's own code, so the bytes are the ones supervisord sends), reads the
-// answer through the pool's ListenerProtocol, and turns what the listener wrote into faults with
-// their cure. After a fault the listener is restarted for the next event, as our pools do.
+// answer through the pool's ListenerProtocol, and hands what the listener wrote to diagnoses.ts.
+// After a fault the listener is restarted for the next event, as our pools do.
 import { encodeEnvelope, type EnvelopeFields } from '../events/envelope.js';
 import type { SupervisorEvent } from '../events/types.js';
-import { renderPayload } from '../events/payload.js';
+import { afterResult, asciiTwin, badResultLine, chatter, isAscii, judgeAnswer, lenInBytes, neverReady, noResult, nonAscii } from './diagnoses.js';
 import { ListenerChild, type Happening, type ListenerCommand } from './listener-child.js';
-import { exitWords, quote, seconds, sizeWords, type Fault } from './faults.js';
+import { exitWords, quote, seconds, type Fault } from './faults.js';
 import type { BenchEvent, EventReport, RunReport } from './report.js';
 
 export interface ScriptRunOptions {
@@ -19,57 +19,6 @@ export interface ScriptRunOptions {
   resultTimeoutMs: number;
   /** after the last event: how long to watch for stray output before ending the listener */
   settleMs: number;
-}
-
-const READY = Buffer.from('READY\n');
-const OK = Buffer.from('OK');
-const FAIL = Buffer.from('FAIL');
-
-/** What supervisord's default result handler makes of a body, and a fault when it is neither OK nor FAIL. */
-function judgeAnswer(body: Buffer): { outcome: 'OK' | 'FAIL'; fault?: Fault } {
-  if (body.equals(OK)) return { outcome: 'OK' };
-  if (body.equals(FAIL)) return { outcome: 'FAIL' };
-  const text = body.toString('utf8');
-  // Python 3: str() of bytes, the classic childutils mix-up
-  const pythonBytes = /^b(['"])(.*)\1$/s.exec(text);
-  if (pythonBytes) {
-    return {
-      outcome: 'FAIL',
-      fault: {
-        code: 'SUP_ERR_BENCH_ANSWER',
-        message: `answered ${quote(body)}, the str() of a Python bytes object; supervisord takes it for FAIL and sends the event again`,
-        cure: `write the text ${JSON.stringify(pythonBytes[2])} (decode bytes before formatting them, or write bytes to sys.stdout.buffer)`,
-      },
-    };
-  }
-  return {
-    outcome: 'FAIL',
-    fault: {
-      code: 'SUP_ERR_BENCH_ANSWER',
-      message: `answered ${quote(body)}: supervisord accepts exactly "OK" and takes anything else for FAIL, sending the event again`,
-      cure: 'answer RESULT 2\\nOK, or RESULT 4\\nFAIL to have the event sent again',
-    },
-  };
-}
-
-function isAscii(event: SupervisorEvent): boolean {
-  return /^[\x00-\x7f]*$/.test(renderPayload(event));
-}
-
-/** Length of the longest k (1..6) such that `body` ends with READY\n's first k bytes and `after` goes on with the rest. */
-function readyCutInto(body: Buffer, after: Buffer): number {
-  for (let k = Math.min(READY.length, body.length); k >= 1; k--) {
-    const rest = READY.subarray(k);
-    const tail = body.subarray(body.length - k);
-    const continues = rest.length === 0 || after.subarray(0, rest.length).equals(rest.subarray(0, Math.min(rest.length, after.length)));
-    if (tail.equals(READY.subarray(0, k)) && continues) return k;
-  }
-  return 0;
-}
-
-function resultLine(written: Buffer): string {
-  const newline = written.indexOf(0x0a);
-  return written.subarray(0, newline < 0 ? written.length : newline).toString('utf8');
 }
 
 class Session {
@@ -85,7 +34,7 @@ class Session {
     const deadline = Date.now() + this.options.readyTimeoutMs;
     for (;;) {
       const happening = await this.child.next(deadline);
-      if (happening === 'timeout') return [this.neverReady(when)];
+      if (happening === 'timeout') return [neverReady(this.child.sinceMark, this.options.readyTimeoutMs, when)];
       if (happening.kind === 'state' && happening.to === 'READY') {
         this.child.mark();
         return [];
@@ -95,22 +44,6 @@ class Session {
     }
   }
 
-  private neverReady(when: string): Fault {
-    const written = this.child.sinceMark;
-    const timeout = seconds(this.options.readyTimeoutMs);
-    if (written.length > 0 && READY.subarray(0, written.length).equals(written)) {
-      return {
-        code: 'SUP_ERR_BENCH_NEVER_READY',
-        message: `wrote ${quote(written)} ${when} but not the rest of READY\\n within ${timeout}`,
-        cure: 'write READY followed by a newline, and flush stdout after writing it',
-      };
-    }
-    return {
-      code: 'SUP_ERR_BENCH_NEVER_READY',
-      message: `never wrote READY within ${timeout} ${when}`,
-      cure: 'flush stdout after writing it (Python: print("READY", flush=True) or sys.stdout.flush(); C: fflush(stdout))',
-    };
-  }
 
   /** A happening while waiting for READY, as a fault; null for the ones that change nothing. */
   private startFault(happening: Happening, when: string): Fault | null {
@@ -122,11 +55,7 @@ class Session {
       case 'exit':
         return this.exitFault(`exited (${exitWords(happening)}) ${when}, before writing READY`, 'a listener runs for good: write READY, then read events in a loop');
       case 'violation':
-        return {
-          code: 'SUP_ERR_BENCH_STDOUT_CHATTER',
-          message: `wrote ${quote(happening.bytes)} to stdout ${when}, where only READY\\n may come`,
-          cure: 'log to stderr: stdout carries only the protocol',
-        };
+        return chatter(happening.bytes, `${when}, where only READY\\n may come`);
       default:
         return null;
     }
@@ -175,11 +104,7 @@ class Session {
         report.faults.push(this.exitFault(`exited (${exitWords(happening)}) while READY, between events`, 'a listener runs for good: keep reading events'));
         this.broken = true;
       } else if (happening.kind === 'violation') {
-        report.faults.push({
-          code: 'SUP_ERR_BENCH_STDOUT_CHATTER',
-          message: `wrote ${quote(happening.bytes)} to stdout while READY (before this event was sent)`,
-          cure: 'log to stderr: stdout carries only the protocol',
-        });
+        report.faults.push(chatter(happening.bytes, 'while READY (before this event was sent)'));
         this.broken = true;
       }
     }
@@ -190,7 +115,7 @@ class Session {
     for (;;) {
       const happening = await this.child.next(deadline);
       if (happening === 'timeout') {
-        report.faults.push(this.noResult());
+        report.faults.push(noResult(this.child.protocol.pendingResult, this.child.sinceMark, this.options.resultTimeoutMs));
         this.broken = true;
         return null;
       }
@@ -204,20 +129,10 @@ class Session {
           if (verdict.fault) report.faults.push(verdict.fault);
           return happening.body;
         }
-        case 'bad-result-line': {
-          const line = happening.line;
-          report.faults.push(
-            /^RESULT\b/.test(line)
-              ? { code: 'SUP_ERR_BENCH_RESULT_LINE', message: `wrote the result line ${quote(line)}, which has no byte length`, cure: 'write RESULT <length of the body in bytes>\\n then the body: RESULT 2\\nOK' }
-              : {
-                  code: 'SUP_ERR_BENCH_STDOUT_CHATTER',
-                  message: `wrote ${quote(`${line}\n`)} to stdout while handling the event, where supervisord reads RESULT <length>`,
-                  cure: 'log to stderr: stdout carries only the protocol',
-                },
-          );
+        case 'bad-result-line':
+          report.faults.push(badResultLine(happening.line));
           this.broken = true;
           return null;
-        }
         case 'violation':
           report.faults.push({
             code: 'SUP_ERR_BENCH_RESULT_LINE',
@@ -247,35 +162,6 @@ class Session {
     return written.length ? ` (it had written ${quote(written)})` : '';
   }
 
-  private noResult(): Fault {
-    const timeout = seconds(this.options.resultTimeoutMs);
-    const pending = this.child.protocol.pendingResult;
-    const written = this.child.sinceMark;
-    if (pending) {
-      const received = pending.received;
-      const readyAt = received.indexOf(READY);
-      const body = readyAt >= 0 ? received.subarray(0, readyAt) : received;
-      return {
-        code: 'SUP_ERR_BENCH_RESULT_LENGTH',
-        message:
-          `${resultLine(written)} but ${sizeWords(body)} followed (${quote(body)})` +
-          (readyAt >= 0 ? ', then READY: supervisord waits for the rest of the result and the listener for the next event' : `, and no more within ${timeout}`),
-        cure: `give RESULT the body's length in bytes (RESULT ${body.length})`,
-      };
-    }
-    if (written.length > 0) {
-      return {
-        code: 'SUP_ERR_BENCH_NO_RESULT',
-        message: `wrote ${quote(written)} but no complete RESULT line within ${timeout}`,
-        cure: 'end the RESULT line with a newline and flush stdout after writing the answer',
-      };
-    }
-    return {
-      code: 'SUP_ERR_BENCH_NO_RESULT',
-      message: `no answer within ${timeout}`,
-      cure: 'flush stdout after writing RESULT and its body (or raise --timeout if handling an event takes this long)',
-    };
-  }
 
   private async awaitReadyAfter(body: Buffer, report: EventReport): Promise<void> {
     const deadline = Date.now() + this.options.readyTimeoutMs;
@@ -295,7 +181,7 @@ class Session {
           if (happening.to === 'READY') return;
           continue;
         case 'violation': {
-          const fault = this.afterResultFault(body, happening.bytes);
+          const fault = afterResult(this.child.sinceMark, body, happening.bytes);
           // the body was misread because of the length: "answered OKR" would only mislead
           if (fault.code === 'SUP_ERR_BENCH_RESULT_LENGTH') report.faults = report.faults.filter((f) => f.code !== 'SUP_ERR_BENCH_ANSWER');
           report.faults.push(fault);
@@ -312,25 +198,6 @@ class Session {
     }
   }
 
-  /** Bytes other than READY\n after a result: a RESULT length off by some bytes, or chatter. */
-  private afterResultFault(body: Buffer, after: Buffer): Fault {
-    const line = resultLine(this.child.sinceMark);
-    const cut = readyCutInto(body, after);
-    if (cut > 0) {
-      const real = body.subarray(0, body.length - cut);
-      return { code: 'SUP_ERR_BENCH_RESULT_LENGTH', message: `${line} but ${sizeWords(real)} followed (${quote(real)})`, cure: `give RESULT the body's length in bytes (RESULT ${real.length})` };
-    }
-    const readyAt = after.indexOf(READY);
-    if (readyAt > 0) {
-      const real = Buffer.concat([body, after.subarray(0, readyAt)]);
-      return { code: 'SUP_ERR_BENCH_RESULT_LENGTH', message: `${line} but ${sizeWords(real)} followed (${quote(real)})`, cure: `give RESULT the body's length in bytes (RESULT ${real.length})` };
-    }
-    return {
-      code: 'SUP_ERR_BENCH_STDOUT_CHATTER',
-      message: `wrote ${quote(after)} to stdout after its answer ${quote(body)}, where READY\\n was expected`,
-      cure: 'log to stderr: stdout carries only the protocol',
-    };
-  }
 
   /** After the last event: what the listener writes while READY is stray output. */
   async settle(last: EventReport | undefined): Promise<void> {
@@ -340,7 +207,7 @@ class Session {
       const happening = await this.child.next(deadline);
       if (happening === 'timeout') return;
       if (happening.kind === 'violation') {
-        last.faults.push({ code: 'SUP_ERR_BENCH_STDOUT_CHATTER', message: `wrote ${quote(happening.bytes)} to stdout while READY, after its answer`, cure: 'log to stderr: stdout carries only the protocol' });
+        last.faults.push(chatter(happening.bytes, 'while READY, after its answer'));
         return;
       }
       if (happening.kind === 'exit') {
@@ -398,9 +265,9 @@ async function diagnoseEncoding(options: ScriptRunOptions, events: readonly Benc
     const previous = i > 0 ? reports[i - 1]! : undefined;
     if (!isAscii(report.event)) {
       const twin = asciiTwin(report.event);
-      if (twin && (await cleanAlone(options, { event: twin, label: '' }, i))) report.faults.push(nonAsciiFault(report.event, report));
+      if (twin && (await cleanAlone(options, { event: twin, label: '' }, i))) report.faults.push(nonAscii(report));
     } else if (previous && !isAscii(previous.event) && clean(previous) && (await cleanAlone(options, events[i]!, i))) {
-      report.faults.push(lenInBytesFault(previous));
+      report.faults.push(lenInBytes(previous));
     }
   }
 }
@@ -411,46 +278,3 @@ async function cleanAlone(options: ScriptRunOptions, item: BenchEvent, index: nu
   return startup.length === 0 && events[0]!.outcome === 'OK' && events[0]!.faults.length === 0;
 }
 
-/** The event after a non-ASCII one fails, yet goes through alone: the rest of the last payload was left unread. */
-function lenInBytesFault(previous: EventReport): Fault {
-  const { bytes, characters } = payloadSize(previous.event);
-  return {
-    code: 'SUP_ERR_BENCH_LEN_IN_BYTES',
-    message:
-      `the listener copes with ASCII but went wrong on this event, which goes through cleanly when sent alone, right after #${previous.index} with non-ASCII text: ` +
-      `that payload is ${characters} characters in ${bytes} bytes, and len counts characters; a listener that reads len bytes stops ${bytes - characters} bytes short and takes the rest for the next header`,
-    cure: 'len counted in bytes: read characters (decode stdin as UTF-8 and read len characters)',
-  };
-}
-
-/** A non-ASCII event fails where its ASCII twin goes through: the text itself is the trouble. */
-function nonAsciiFault(event: SupervisorEvent, report: EventReport): Fault {
-  const { bytes, characters } = payloadSize(event);
-  const blocked = report.faults.some((f) => f.code === 'SUP_ERR_BENCH_NO_RESULT');
-  return {
-    code: 'SUP_ERR_BENCH_NON_ASCII',
-    message:
-      `the listener copes with ASCII but went wrong on this event, whose ASCII twin goes through cleanly: its payload is ${characters} characters in ${bytes} bytes` +
-      (blocked ? ', and the listener waited for more input than that: it reads more than len characters' : ''),
-    cure: 'treat the payload as UTF-8 text: read len characters, and write it only where UTF-8 goes (a file or stream opened with encoding="utf-8")',
-  };
-}
-
-function payloadSize(event: SupervisorEvent): { bytes: number; characters: number } {
-  const payload = renderPayload(event);
-  return { bytes: Buffer.byteLength(payload, 'utf8'), characters: [...payload].length };
-}
-
-/** The event with every non-ASCII character replaced by "?": the same shape, in ASCII. */
-function asciiTwin(event: SupervisorEvent): SupervisorEvent | null {
-  const ascii = (text: string): string => text.replace(/[^\x00-\x7f]/gu, '?');
-  const twin: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event)) {
-    if (typeof value === 'string') twin[key] = ascii(value);
-    else if (Buffer.isBuffer(value)) twin[key] = Buffer.from(ascii(value.toString('utf8')));
-    else if (Array.isArray(value)) twin[key] = value.map((v: unknown) => (typeof v === 'string' ? ascii(v) : v));
-    else twin[key] = value;
-  }
-  const result = twin as unknown as SupervisorEvent;
-  return isAscii(result) ? result : null;
-}

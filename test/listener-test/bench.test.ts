@@ -59,7 +59,7 @@ test('the bash, Python childutils and Node SDK example listeners answer every sa
 });
 
 test('each classic listener mistake is reported with the bytes it wrote, its cure, and exit 1', async () => {
-  const [chatter, noFlush, resultLength, lenInBytes, exitsMidEvent, asciiOnly] = await Promise.all([
+  const [chatter, noFlush, resultLength, lenInBytes, exitsMidEvent, asciiOnly, bytesRepr] = await Promise.all([
     runBench([...GENEROUS, path.join(BROKEN, 'stdout-chatter.py')]),
     // PYTHONUNBUFFERED in the bench's environment would hide the missing flush: the bench drops it
     // the one found out by a deadline: it never writes READY at all, so 1 s is as good as any
@@ -68,8 +68,9 @@ test('each classic listener mistake is reported with the bytes it wrote, its cur
     runBench([...GENEROUS, path.join(BROKEN, 'len-in-bytes.py')]),
     runBench([...GENEROUS, path.join(BROKEN, 'exits-mid-event.py')]),
     runBench([...GENEROUS, path.join(BROKEN, 'ascii-only.py')]),
+    runBench([...GENEROUS, path.join(BROKEN, 'answers-bytes-repr.py')]),
   ]);
-  const all = { chatter, noFlush, resultLength, lenInBytes, exitsMidEvent, asciiOnly };
+  const all = { chatter, noFlush, resultLength, lenInBytes, exitsMidEvent, asciiOnly, bytesRepr };
   for (const [name, run] of Object.entries(all)) assert.equal(run.code, 1, `${name}:\n${run.stdout}${run.stderr}`);
 
   assert.match(chatter.stdout, /# 1 NO ANSWER .*\n {6}wrote "hello\\n" to stdout while handling the event, where supervisord reads RESULT <length>: log to stderr.*\[SUP_ERR_BENCH_STDOUT_CHATTER\]/);
@@ -94,6 +95,10 @@ test('each classic listener mistake is reported with the bytes it wrote, its cur
   // dies on non-ASCII text itself, with len read right: its ASCII twin of the event goes through
   assert.match(asciiOnly.stdout, /#11 NO ANSWER +REMOTE_COMMUNICATION.*\n.*UnicodeEncodeError.*\n {6}the listener copes with ASCII but went wrong on this event, whose ASCII twin goes through cleanly: its payload is 24 characters in 30 bytes: treat the payload as UTF-8 text.*\[SUP_ERR_BENCH_NON_ASCII\]/);
   assert.doesNotMatch(asciiOnly.stdout, /SUP_ERR_BENCH_LEN_IN_BYTES/);
+
+  // Python 3's bytes/str mix-up in the answer: a well-framed FAIL, said for what it is
+  assert.match(bytesRepr.stdout, /# 1 FAIL .*\n {6}answered "b'OK'", the str\(\) of a Python bytes object; supervisord takes it for FAIL and sends the event again: write the text "OK" .*\[SUP_ERR_BENCH_ANSWER\]/);
+  assert.match(bytesRepr.stdout, /24 events, 0 OK, 24 FAIL, 24 faults: NOT clean/);
 });
 
 test('--plugin runs an in-process plugin on the same events: OK per call, FAIL with the error for a throw', async () => {

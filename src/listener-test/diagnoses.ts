@@ -120,6 +120,21 @@ export function afterResult(written: Buffer, body: Buffer, after: Buffer): Fault
   return chatter(after, `after its answer ${quote(body)}, where READY\\n was expected`);
 }
 
+/**
+ * No READY\n after a result within the deadline. A body that ends with READY\n is a RESULT length
+ * too long by exactly those 6 bytes: the decoder took READY for the end of the result, and waits.
+ */
+export function noReadyAfterResult(written: Buffer, body: Buffer, timeoutMs: number): Fault {
+  if (body.length >= READY.length && body.subarray(body.length - READY.length).equals(READY)) {
+    return wrongLength(resultLine(written), body.subarray(0, body.length - READY.length), ', then READY, read as the end of the result: supervisord waits for READY and the listener for the next event');
+  }
+  return {
+    code: 'SUP_ERR_BENCH_NEVER_READY',
+    message: `answered but never wrote READY again within ${seconds(timeoutMs)}`,
+    cure: 'write READY\\n after each answer (before reading the next event), and flush stdout after writing it',
+  };
+}
+
 export function isAscii(event: SupervisorEvent): boolean {
   return /^[\x00-\x7f]*$/.test(renderPayload(event));
 }

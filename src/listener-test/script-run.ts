@@ -4,9 +4,9 @@
 // After a fault the listener is restarted for the next event, as our pools do.
 import { encodeEnvelope, type EnvelopeFields } from '../events/envelope.js';
 import type { SupervisorEvent } from '../events/types.js';
-import { afterResult, asciiTwin, badResultLine, chatter, isAscii, judgeAnswer, lenInBytes, neverReady, noResult, nonAscii } from './diagnoses.js';
+import { afterResult, asciiTwin, badResultLine, chatter, isAscii, judgeAnswer, lenInBytes, neverReady, noReadyAfterResult, noResult, nonAscii } from './diagnoses.js';
 import { ListenerChild, type Happening, type ListenerCommand } from './listener-child.js';
-import { exitWords, quote, seconds, type Fault } from './faults.js';
+import { exitWords, quote, type Fault } from './faults.js';
 import type { BenchEvent, EventReport, RunReport } from './report.js';
 
 export interface ScriptRunOptions {
@@ -168,11 +168,9 @@ class Session {
     for (;;) {
       const happening = await this.child.next(deadline);
       if (happening === 'timeout') {
-        report.faults.push({
-          code: 'SUP_ERR_BENCH_NEVER_READY',
-          message: `answered but never wrote READY again within ${seconds(this.options.readyTimeoutMs)}`,
-          cure: 'write READY\\n after each answer (before reading the next event), and flush stdout after writing it',
-        });
+        const fault = noReadyAfterResult(this.child.sinceMark, body, this.options.readyTimeoutMs);
+        if (fault.code === 'SUP_ERR_BENCH_RESULT_LENGTH') report.faults = report.faults.filter((f) => f.code !== 'SUP_ERR_BENCH_ANSWER');
+        report.faults.push(fault);
         this.broken = true;
         return;
       }

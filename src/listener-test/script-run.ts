@@ -44,7 +44,6 @@ class Session {
     }
   }
 
-
   /** A happening while waiting for READY, as a fault; null for the ones that change nothing. */
   private startFault(happening: Happening, when: string): Fault | null {
     switch (happening.kind) {
@@ -230,8 +229,9 @@ export async function runScript(options: ScriptRunOptions, events: readonly Benc
 async function runSession(options: ScriptRunOptions, events: readonly BenchEvent[]): Promise<RunReport> {
   const session = new Session(options);
   const reports: EventReport[] = events.map((e, i) => ({ index: i + 1, event: e.event, label: e.label, outcome: 'NOT SENT', ms: null, faults: [] }));
-  const startup = await session.awaitReady('after it started');
+  let startup: Fault[] = [];
   try {
+    startup = await session.awaitReady('after it started');
     if (startup.length === 0) {
       for (const [i, item] of events.entries()) {
         const fields = { server: options.envelope.server, pool: options.envelope.pool, serial: options.envelope.firstSerial + i, poolserial: options.envelope.firstPoolserial + i };

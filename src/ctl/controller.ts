@@ -12,6 +12,8 @@ export interface Command {
   name: string;
   /** `help <name>` text; absent for commands 4.2.5 does not list (EOF) */
   help?: string;
+  /** beyond 4.2.5: left out of `help`'s list, which stays 4.2.5's byte for byte; `help <name>` still shows it */
+  extension?: boolean;
   /** what tab completion offers for its arguments */
   completes?: 'actions' | 'groups' | 'processes';
   /** resolves 'exit' to leave the shell */

@@ -62,6 +62,11 @@ export class ListenerProtocol {
     return this.stateName;
   }
 
+  /** BUSY after a RESULT line: the length it announced and the body bytes read so far (the listener bench's diagnosis). */
+  get pendingResult(): { length: number; received: Buffer } | null {
+    return this.stateName === 'BUSY' && this.pendingBody !== null ? { length: this.pendingBody, received: Buffer.from(this.buffer) } : null;
+  }
+
   /** A new spawn: back to ACKNOWLEDGED with nothing buffered. */
   reset(): void {
     this.buffer = Buffer.alloc(0);

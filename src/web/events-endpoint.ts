@@ -2,7 +2,7 @@
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../events/bus.js';
 import { matchesPrograms, type EventFilter } from './event-filter.js';
-import { eventToJson } from './event-json.js';
+import { eventToJson } from '../events/json.js';
 
 /** A client that reads slower than events come is dropped rather than buffered without bound in the daemon. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;

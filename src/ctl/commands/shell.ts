@@ -16,7 +16,7 @@ export const help: Command = {
       return;
     }
     // 4.2.5 lists its plugin's documented commands; `help` itself lives on the controller
-    const names = ctl.commands.filter((c) => c.help && c.name !== 'help').map((c) => c.name).sort();
+    const names = ctl.commands.filter((c) => c.help && c.name !== 'help' && !c.extension).map((c) => c.name).sort();
     ctl.output('');
     ctl.output(HELP_HEADER);
     ctl.output('='.repeat(HELP_HEADER.length));

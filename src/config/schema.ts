@@ -98,6 +98,7 @@ const SUPERVISORD: KeySpec[] = [
   { key: 'environment', type: 'environment', default: '', expansion: 'supervisord_environment', doc: 'KEY="value",... added to every child environment' },
   { key: 'environment_file', type: 'path_list', default: null, expansion: 'env_here', doc: 'beyond 4.2.5: KEY=value files for every child, comma separated (later wins), under environment=' },
   { key: 'identifier', type: 'string', default: 'supervisor', expansion: 'env_here', cli: '-i', doc: 'identifier of this supervisord for RPC and events' },
+  { key: 'statefile', type: 'path', default: null, expansion: 'env_here', doc: 'beyond 4.2.5: file keeping the operator\'s start/stop decisions across restarts; unset = off' },
 ];
 
 const PROGRAM: KeySpec[] = [

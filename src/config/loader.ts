@@ -296,6 +296,10 @@ function load(file: string, opts: LoaderOptions, ctx: LoadContext): Config {
   }
   if (supervisord.logfile !== 'syslog') supervisord.logfile = normalizePath(supervisord.logfile, ctx);
   supervisord.pidfile = normalizePath(supervisord.pidfile, ctx);
+  // beyond 4.2.5 (which ignores the key), so kept out of SupervisordSettings, whose dump is 4.2.5's;
+  // relative to the working directory at startup, as pidfile is
+  const statefileValue = saneget(ctx, 'supervisord', 'statefile', null, [['here', ctx.here]]);
+  const statefile = statefileValue === null || String(statefileValue).trim() === '' ? null : normalizePath(String(statefileValue).trim(), ctx);
 
   return {
     configFile: pythonNormpath(joinPath(ctx.cwd, file)),
@@ -305,6 +309,7 @@ function load(file: string, opts: LoaderOptions, ctx: LoadContext): Config {
     warnings: ctx.warnings,
     infos: ctx.infos,
     relaxed: ctx.relaxedChecks,
+    statefile,
     extraSections: extraSections(ctx.parser, file),
   };
 }

@@ -99,6 +99,7 @@ const SUPERVISORD: KeySpec[] = [
   { key: 'environment', type: 'environment', default: '', expansion: 'supervisord_environment', doc: 'KEY="value",... added to every child environment' },
   { key: 'environment_file', type: 'path_list', default: null, expansion: 'env_here', doc: 'beyond 4.2.5: KEY=value files for every child, comma separated (later wins), under environment=' },
   { key: 'identifier', type: 'string', default: 'supervisor', expansion: 'env_here', cli: '-i', doc: 'identifier of this supervisord for RPC and events' },
+  { key: 'statefile', type: 'path', default: null, expansion: 'env_here', doc: 'beyond 4.2.5: file keeping the operator\'s start/stop decisions across restarts; unset = off' },
 ];
 
 const PROGRAM: KeySpec[] = [
@@ -135,6 +136,8 @@ const PROGRAM: KeySpec[] = [
   { key: 'logfile_timestamp_format', type: 'string', default: 'YYYY-MM-DDTHH:mm:ss.SSSZ', expansion: 'none', doc: 'beyond 4.2.5: YYYY MM DD HH mm ss SSS Z ZZ [literal], local time' },
   { key: 'stdout_logfile_compress', type: 'boolean', default: 'false', expansion: 'none', doc: 'beyond 4.2.5: gzip rotated stdout logs (name.1.gz)' },
   { key: 'stderr_logfile_compress', type: 'boolean', default: 'false', expansion: 'none', doc: 'beyond 4.2.5: gzip rotated stderr logs (name.1.gz)' },
+  { key: 'stdout_logfile_rotate', type: 'string', default: null, expansion: 'none', doc: 'beyond 4.2.5: also rotate the stdout log at each local midnight (daily) or hour (hourly)' },
+  { key: 'stderr_logfile_rotate', type: 'string', default: null, expansion: 'none', doc: 'beyond 4.2.5: also rotate the stderr log at each local midnight (daily) or hour (hourly)' },
   { key: 'log_line_maxbytes', type: 'byte_size', default: '16KB', expansion: 'none', doc: 'beyond 4.2.5: longer output lines are cut for line consumers' },
   { key: 'essential', type: 'boolean', default: 'false', expansion: 'none', doc: 'beyond 4.2.5: when it goes FATAL or exits for good, stop everything and exit 1' },
   { key: 'backoff_strategy', type: 'string', default: 'linear', expansion: 'none', doc: 'beyond 4.2.5: linear (the n-th failed start waits n s) or exponential (1, 2, 4... s)' },

@@ -212,6 +212,8 @@ export interface Config {
   infos: string[];
   /** machine-dependent checks that failed; only filled when loading with relaxed checks */
   relaxed: RelaxedCheck[];
+  /** [supervisord] statefile (beyond 4.2.5): absolute path of the operator's decisions, or null = off */
+  statefile: string | null;
   /** sections that are not 4.2.5's, e.g. [plugin:x], for extensions */
   extraSections: RawSection[];
   /** the [supervisorctl] side of the same file (supervisorctl ignores [include]) */

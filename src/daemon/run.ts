@@ -3,6 +3,7 @@
 import process from 'node:process';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
+import { OperatorDecisions } from '../process/operator-decisions.js';
 import { Supervisor } from '../process/supervisor.js';
 import { openRpcServers, type RpcServers } from '../rpc/servers.js';
 import { WebFrontend } from '../web/frontend.js';
@@ -63,7 +64,9 @@ export async function runOnce(ctx: RunContext): Promise<RunOutcome> {
   // 4.2.5's line for a child it did not start
   ctx.reaper?.setListener(({ pid, how }) => logger.info(`reaped unknown pid ${pid} (${how})`));
 
-  const supervisor = new Supervisor({ config, logger });
+  // read again at each run: a reload may name another statefile, or none
+  const decisions = config.statefile === null ? null : OperatorDecisions.open(config.statefile, (level, message) => logger[level](message));
+  const supervisor = new Supervisor({ config, logger, decisions });
   ctx.bus.reportErrorsTo((name, err) => logger.error(`event subscriber ${name} failed: ${(err as Error).stack ?? String(err)}`));
   // pools first: a pool must be subscribed when its own PROCESS_GROUP_ADDED is published
   const pools = attachListenerPools(supervisor, ctx.bus, ctx.serials, logger, ctx.poolHandover);

@@ -1,5 +1,6 @@
 // A child's stdout or stderr log file: chunks are appended as they come, with no per-line work,
-// rotated by byte count as 4.2.5's RotatingFileHandler does.
+// rotated by byte count as 4.2.5's RotatingFileHandler does, and (beyond 4.2.5) at the turn of
+// each local hour or day.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { consumeFront } from './chunk-queue.js';
@@ -7,6 +8,7 @@ import { RotatedCopyCompressor } from './compressor.js';
 import type { LogTarget } from './log-target.js';
 import { announceNewLogFile } from './new-file-events.js';
 import { shiftBackups } from './rotation.js';
+import { nextBoundary, periodStart, systemClock, type Clock, type RotationPeriod } from './time-rotation.js';
 
 /** Bytes queued for the disk above which write() asks the reader to pause (the child's pipe then fills). */
 export const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
@@ -40,6 +42,13 @@ export interface ChildLogFileOptions {
   backups?: number;
   /** gzip rotated copies to file.<n>.gz, off the capture path */
   compress?: boolean;
+  /**
+   * Also rotate at the turn of each local day or hour (*_logfile_rotate); an empty file is left
+   * as it is. A file last written in an earlier period is rotated when it is opened.
+   */
+  rotateEvery?: RotationPeriod | null;
+  /** the clock of rotateEvery; default the system clock */
+  clock?: Clock;
   /** default DEFAULT_HIGH_WATER_MARK */
   highWaterMark?: number;
   /**
@@ -80,6 +89,11 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
   private readonly highWaterMark: number;
   private readonly report: (level: LogReportLevel, message: string) => void;
   private readonly compressor: RotatedCopyCompressor | null;
+  private readonly rotateEvery: RotationPeriod | null;
+  private readonly clock: Clock;
+  /** epoch ms of the next time rotation; Infinity without rotateEvery */
+  private nextTimeRotation = Infinity;
+  private cancelTimeRotation: () => void = () => {};
 
   constructor(
     readonly path: string,
@@ -94,10 +108,13 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
       options.compress && this.backups > 0
         ? new RotatedCopyCompressor(path, this.backups, (level, message) => this.report(level, message))
         : null;
+    this.rotateEvery = options.rotateEvery ?? null;
+    this.clock = options.clock ?? systemClock;
     this.open('a');
-    if (!this.rotatable && this.fd !== null && this.maxBytes > 0) {
-      this.report('info', `${path} is not a regular file: it is written as is, without rotation (maxbytes does not apply)`);
+    if (!this.rotatable && this.fd !== null && (this.maxBytes > 0 || this.rotateEvery !== null)) {
+      this.report('info', `${path} is not a regular file: it is written as is, without rotation (maxbytes and rotate do not apply)`);
     }
+    if (this.rotateEvery !== null && this.rotatable) this.startTimeRotation();
   }
 
   /** bytes in the file, as far as this writer knows */
@@ -161,6 +178,7 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    this.cancelTimeRotation();
     this.closeFd();
     await this.compressed();
   }
@@ -233,6 +251,8 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
       }
       return;
     }
+    // before the batch: bytes that come after the boundary belong to the new file, even when the wake-up is late
+    if (this.nextTimeRotation !== Infinity && this.clock.now() >= this.nextTimeRotation) this.rotateOnTime();
     if (this.fd === null && Date.now() >= this.nextOpenAttempt) this.open('a');
     if (this.fd === null) {
       // nowhere to write: drop what waits, as a full disk would
@@ -296,6 +316,30 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
   private consume(bytes: number): void {
     this.queuedBytes -= bytes;
     consumeFront(this.queue, bytes);
+  }
+
+  /** A file last written before the current period began is rotated now; then the first wake-up is set. */
+  private startTimeRotation(): void {
+    const period = this.rotateEvery as RotationPeriod;
+    if (this.fd !== null && this.currentSize > 0 && fs.fstatSync(this.fd).mtimeMs < periodStart(this.clock.now(), period)) this.rollover();
+    this.armTimeRotation();
+  }
+
+  private armTimeRotation(): void {
+    this.cancelTimeRotation();
+    this.nextTimeRotation = nextBoundary(this.clock.now(), this.rotateEvery as RotationPeriod);
+    this.cancelTimeRotation = this.clock.at(this.nextTimeRotation, () => {
+      if (this.closed) return;
+      // a wake-up before the boundary (the clock was set back): wait again for the same boundary
+      if (this.clock.now() < this.nextTimeRotation) this.armTimeRotation();
+      // writes to a regular file are synchronous: nothing is half written here
+      else if (!this.writing) this.rotateOnTime();
+    });
+  }
+
+  private rotateOnTime(): void {
+    if (this.fd !== null && this.rotatable && this.currentSize > 0) this.rollover();
+    this.armTimeRotation();
   }
 
   private rollover(): void {

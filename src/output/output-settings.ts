@@ -3,6 +3,7 @@ import { boolean, byteSize } from '../config/datatypes.js';
 import { PyValueError } from '../config/python.js';
 import type { ProcessConfig } from '../config/types.js';
 import { DEFAULT_MAX_LINE_BYTES } from './line-framer.js';
+import { ROTATION_PERIODS, type RotationPeriod } from './time-rotation.js';
 import { DEFAULT_TIMESTAMP_FORMAT, timestampPrefixer } from './timestamp-format.js';
 
 export const OUTPUT_KEYS = {
@@ -10,6 +11,8 @@ export const OUTPUT_KEYS = {
   stderrTimestamps: 'stderr_logfile_timestamps',
   stdoutCompress: 'stdout_logfile_compress',
   stderrCompress: 'stderr_logfile_compress',
+  stdoutRotate: 'stdout_logfile_rotate',
+  stderrRotate: 'stderr_logfile_rotate',
   timestampFormat: 'logfile_timestamp_format',
   lineMaxBytes: 'log_line_maxbytes',
 } as const;
@@ -19,6 +22,8 @@ export interface ChannelSettings {
   timestamps: boolean;
   /** gzip rotated copies */
   compress: boolean;
+  /** also rotate at each local midnight or hour; null = by size only */
+  rotateEvery: RotationPeriod | null;
 }
 
 export interface OutputSettings {
@@ -54,12 +59,20 @@ export function readOutputSettings(config: ProcessConfig): OutputSettings {
     stdout: {
       timestamps: read(config, OUTPUT_KEYS.stdoutTimestamps, false, boolean),
       compress: read(config, OUTPUT_KEYS.stdoutCompress, false, boolean),
+      rotateEvery: read(config, OUTPUT_KEYS.stdoutRotate, null, rotationPeriod),
     },
     stderr: {
       timestamps: read(config, OUTPUT_KEYS.stderrTimestamps, false, boolean),
       compress: read(config, OUTPUT_KEYS.stderrCompress, false, boolean),
+      rotateEvery: read(config, OUTPUT_KEYS.stderrRotate, null, rotationPeriod),
     },
     timestampFormat: format,
     lineMaxBytes,
   };
+}
+
+function rotationPeriod(value: string): RotationPeriod {
+  const lower = value.toLowerCase();
+  if ((ROTATION_PERIODS as readonly string[]).includes(lower)) return lower as RotationPeriod;
+  throw new Error(`'${value}' is not one of ${ROTATION_PERIODS.join(', ')}`);
 }

@@ -9,7 +9,7 @@ import { DescriptorLog } from './descriptor-log.js';
 import type { LogTarget } from './log-target.js';
 import type { OutputLine, OutputStream } from './line-framer.js';
 import { emptyOutputCounts, type OutputCounts, type OutputCountsView } from './output-counts.js';
-import { readOutputSettings, type OutputSettings } from './output-settings.js';
+import { readOutputSettings, type ChannelSettings, type OutputSettings } from './output-settings.js';
 import type { SyslogWriter } from './syslog.js';
 import { timestampPrefixer } from './timestamp-format.js';
 
@@ -53,10 +53,10 @@ export class ProcessOutput {
     const { config } = this.options;
     const { stdout, stderr } = this.options.logPaths;
     if (this.stdoutFile === null && stdout !== null) {
-      this.stdoutFile = this.openFile(stdout, config.stdout_logfile_maxbytes, config.stdout_logfile_backups, this.settings.stdout.compress);
+      this.stdoutFile = this.openFile(stdout, config.stdout_logfile_maxbytes, config.stdout_logfile_backups, this.settings.stdout);
     }
     if (this.stderrFile === null && stderr !== null && !config.redirect_stderr) {
-      this.stderrFile = this.openFile(stderr, config.stderr_logfile_maxbytes, config.stderr_logfile_backups, this.settings.stderr.compress);
+      this.stderrFile = this.openFile(stderr, config.stderr_logfile_maxbytes, config.stderr_logfile_backups, this.settings.stderr);
     }
   }
 
@@ -115,14 +115,14 @@ export class ProcessOutput {
     await Promise.all(files.map((file) => file?.close()));
   }
 
-  private openFile(path: string, maxBytes: number, backups: number, compress: boolean): LogTarget {
+  private openFile(path: string, maxBytes: number, backups: number, { compress, rotateEvery }: ChannelSettings): LogTarget {
     const logger = this.options.logger;
     const name = this.options.config.name;
     const report = (level: LogReportLevel, message: string): void => logger[level](`${name}: ${message}`);
     // the daemon's own stdout or stderr: written through its one writer, never opened a second time
     const shared = daemonOutputFor(path);
-    if (shared === null) return new ChildLogFile(path, { maxBytes, backups, compress, report });
-    if (maxBytes > 0) report('info', `${path} is ${shared.label}: it is written as is, without rotation (maxbytes does not apply)`);
+    if (shared === null) return new ChildLogFile(path, { maxBytes, backups, compress, rotateEvery, report });
+    if (maxBytes > 0 || rotateEvery !== null) report('info', `${path} is ${shared.label}: it is written as is, without rotation (maxbytes and rotate do not apply)`);
     return new DescriptorLog(path, shared);
   }
 }

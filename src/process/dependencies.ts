@@ -39,7 +39,7 @@ export class StartGate {
       proc.autostart();
       return;
     }
-    if (this.waiting.has(proc) || !proc.config.autostart) return;
+    if (this.waiting.has(proc) || !proc.startsWithRun) return;
     this.waiting.add(proc);
     const what = unmet.map((d) => `${d.program} (${d.condition === 'healthy' ? 'healthy' : 'RUNNING'})`).join(', ');
     this.logger.info(`waiting for ${what} before starting ${proc.name}`);

@@ -71,6 +71,8 @@ export interface SubprocessOptions {
   logPaths: ChildLogPaths;
   /** false while supervisord shuts down or restarts: no automatic (re)start then */
   mayStartAutomatically: () => boolean;
+  /** whether it starts with the run: autostart, unless the operator decided otherwise (statefile); default autostart */
+  startsWithRun?: () => boolean;
   /** [supervisord] strip_ansi */
   stripAnsi?: boolean;
   /** the daemon's syslog writer, for *_syslog=true */
@@ -214,9 +216,14 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     return this.group === this.name ? this.name : `${this.group}:${this.name}`;
   }
 
+  /** autostart, or the operator's last start or stop kept in the statefile */
+  get startsWithRun(): boolean {
+    return this.options.startsWithRun?.() ?? this.config.autostart;
+  }
+
   /** Row 1: spawn if autostart and never started in this run. */
   autostart(): void {
-    if (this.config.autostart && this.laststart === 0 && this.currentState === ProcessState.STOPPED && this.options.mayStartAutomatically()) {
+    if (this.startsWithRun && this.laststart === 0 && this.currentState === ProcessState.STOPPED && this.options.mayStartAutomatically()) {
       this.spawn();
     }
   }

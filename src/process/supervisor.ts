@@ -16,12 +16,15 @@ import { signalNumber } from './signals.js';
 import { ProcessState, processStateName, RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, SupervisorState } from './states.js';
 import { Subprocess, type HealthChange, type StateChange } from './subprocess.js';
 import { StartGate, startOrder } from './dependencies.js';
+import { decisionKey, type Decision, type OperatorDecisions } from './operator-decisions.js';
 
 export interface SupervisorOptions {
   config: Config;
   logger: Logger;
   /** the environment children inherit; default process.env */
   env?: NodeJS.ProcessEnv;
+  /** [supervisord] statefile: starts and stops asked through the API are kept here; null = off */
+  decisions?: OperatorDecisions | null;
 }
 
 /** A group changed member by member (granular update): the group object is new, kept members are not. */
@@ -78,12 +81,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private started = false;
   private shutdownDone: Promise<void> | null = null;
   private syslog: SyslogWriter | null = null;
+  private readonly decisions: OperatorDecisions | null;
 
   constructor(options: SupervisorOptions) {
     super();
     this.config = options.config;
     this.logger = options.logger;
     this.env = options.env ?? process.env;
+    this.decisions = options.decisions ?? null;
     this.gate = new StartGate(() => this.processes(), this.logger);
   }
 
@@ -104,8 +109,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.emitSafely('group-added', group);
     }
     this.emitSafely('run-started');
+    // decisions about programs that left the config are forgotten
+    const configured = new Set(this.processes().map(decisionKey));
+    this.decisions?.forgetUnless((key) => configured.has(key));
     for (const group of this.groups.values()) {
-      for (const proc of group.processes) this.gate.autostart(proc);
+      for (const proc of group.processes) this.autostart(proc);
     }
   }
 
@@ -136,12 +144,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Start one process (true), or a whole group for "group:*" (its results). With wait, resolves once
-   * the process is RUNNING; rejects with a SupervisorError carrying 4.2.5's fault.
+   * the process is RUNNING; rejects with a SupervisorError carrying 4.2.5's fault. With record (the
+   * default), the start is the operator's decision, kept in the statefile before anything is done.
    */
-  async startProcess(namespec: string, wait = true): Promise<true | ProcessResult[]> {
+  async startProcess(namespec: string, wait = true, record = true): Promise<true | ProcessResult[]> {
     this.refuseWhenStopping();
     const { group, process: proc } = this.resolve(namespec);
-    if (proc === null) return this.startGroup(group.name, wait);
+    if (proc === null) return this.startGroup(group.name, wait, record);
+    if (record) this.record([proc], 'started');
     try {
       resolveCommand(proc.config.command, searchPath(proc.config.environment, this.env));
     } catch (err) {
@@ -163,10 +173,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return true;
   }
 
-  /** Stop one process (true), or a whole group for "group:*". With wait, resolves once it is in a stopped state. */
-  async stopProcess(namespec: string, wait = true): Promise<true | ProcessResult[]> {
+  /**
+   * Stop one process (true), or a whole group for "group:*". With wait, resolves once it is in a
+   * stopped state. With record (the default), the stop is kept in the statefile first.
+   */
+  async stopProcess(namespec: string, wait = true, record = true): Promise<true | ProcessResult[]> {
     const { group, process: proc } = this.resolve(namespec);
-    if (proc === null) return this.stopGroup(group.name, wait);
+    if (proc === null) return this.stopGroup(group.name, wait, record);
+    if (record) this.record([proc], 'stopped');
     if (!RUNNING_STATES.has(proc.state)) throw new SupervisorError('NOT_RUNNING', namespec);
     const failure = proc.stop();
     if (failure !== null) throw new SupervisorError('FAILED', failure);
@@ -197,19 +211,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return true;
   }
 
-  /** Start every non-running process of a group, in ascending process priority. */
-  startGroup(name: string, wait = true): Promise<ProcessResult[]> {
+  /** Start every non-running process of a group, in ascending process priority; with record, every member counts as started. */
+  startGroup(name: string, wait = true, record = true): Promise<ProcessResult[]> {
     this.refuseWhenStopping();
     const group = this.requireGroup(name);
+    if (record) this.record(group.processes, 'started');
     const targets = group.byPriority().filter((p) => !RUNNING_STATES.has(p.state));
-    return this.forEach(targets, (ns) => this.startProcess(ns, wait));
+    return this.forEach(targets, (ns) => this.startProcess(ns, wait, false));
   }
 
-  /** Stop every running process of a group, in ascending process priority. */
-  stopGroup(name: string, wait = true): Promise<ProcessResult[]> {
+  /** Stop every running process of a group, in ascending process priority; with record, every member counts as stopped. */
+  stopGroup(name: string, wait = true, record = true): Promise<ProcessResult[]> {
     const group = this.requireGroup(name);
+    if (record) this.record(group.processes, 'stopped');
     const targets = group.byPriority().filter((p) => RUNNING_STATES.has(p.state));
-    return this.forEach(targets, (ns) => this.stopProcess(ns, wait));
+    return this.forEach(targets, (ns) => this.stopProcess(ns, wait, false));
   }
 
   signalGroup(name: string, signal: string | number): ProcessResult[] {
@@ -230,17 +246,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** startAllProcesses: groups in ascending priority, processes in ascending priority. */
   startAll(wait = true): Promise<ProcessResult[]> {
     this.refuseWhenStopping();
+    const all = this.processesByPriority();
+    this.record(all, 'started');
     return this.forEach(
-      this.processesByPriority().filter((p) => !RUNNING_STATES.has(p.state)),
-      (ns) => this.startProcess(ns, wait),
+      all.filter((p) => !RUNNING_STATES.has(p.state)),
+      (ns) => this.startProcess(ns, wait, false),
     );
   }
 
   /** stopAllProcesses: the same ascending order as startAll, all signalled at once (only shutdown reverses). */
   stopAll(wait = true): Promise<ProcessResult[]> {
+    const all = this.processesByPriority();
+    this.record(all, 'stopped');
     return this.forEach(
-      this.processesByPriority().filter((p) => RUNNING_STATES.has(p.state)),
-      (ns) => this.stopProcess(ns, wait),
+      all.filter((p) => RUNNING_STATES.has(p.state)),
+      (ns) => this.stopProcess(ns, wait, false),
     );
   }
 
@@ -268,15 +288,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emitSafely('group-added', group);
     setImmediate(() => {
       if (this.groups.get(groupConfig.name) !== group) return;
-      for (const proc of group.processes) this.gate.autostart(proc);
+      for (const proc of group.processes) this.autostart(proc);
     });
     return true;
   }
 
-  /** 4.2.5's remove_process_group: false while a process of the group is not stopped; closes its logs. */
-  removeGroup(name: string): boolean {
+  /**
+   * 4.2.5's remove_process_group: false while a process of the group is not stopped; closes its logs.
+   * `next` is the group in the config as last read, if it is still there (update replaces it): the
+   * decisions about processes it no longer has are forgotten.
+   */
+  removeGroup(name: string, next: GroupConfig | null = null): boolean {
     const group = this.requireGroup(name);
     if (group.unstopped().length > 0) return false;
+    const staying = new Set(next?.processes.map((pc) => decisionKey({ group: name, name: pc.name })) ?? []);
+    const leaving = new Set(group.processes.map(decisionKey).filter((key) => !staying.has(key)));
+    this.decisions?.forgetUnless((key) => !leaving.has(key));
     this.groups.delete(name);
     for (const proc of group.processes) void proc.closeLogs();
     this.emitSafely('group-removed', name);
@@ -292,7 +319,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   stopOutgoing(plan: GroupUpdatePlan, wait = true): Promise<ProcessResult[]> {
     const outgoing = new Set(plan.outgoing);
     const targets = plan.group.byPriority().filter((p) => outgoing.has(p) && RUNNING_STATES.has(p.state));
-    return this.forEach(targets, (ns) => this.stopProcess(ns, wait));
+    // update's own stops, not the operator's decisions
+    return this.forEach(targets, (ns) => this.stopProcess(ns, wait, false));
   }
 
   /** The members of the plan that still have to stop before it can be applied. */
@@ -316,12 +344,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.groups.delete(name);
     this.groups.set(name, group);
     for (const proc of plan.outgoing) void proc.closeLogs();
+    const staying = new Set(plan.next.processes.map((pc) => decisionKey({ group: name, name: pc.name })));
+    const leaving = new Set(plan.outgoing.map(decisionKey).filter((key) => !staying.has(key)));
+    this.decisions?.forgetUnless((key) => !leaving.has(key));
     const names = (procs: readonly Subprocess[]) => (procs.length === 0 ? '-' : procs.map((p) => p.name).join(','));
     this.logger.info(`updated process group ${name} in place: kept ${names(plan.kept)}; dropped ${names(plan.outgoing)}; new ${names(added)}`);
     this.emitSafely('group-updated', { group, added, removed: plan.outgoing });
     setImmediate(() => {
       if (this.groups.get(name) !== group) return;
-      for (const proc of added) this.gate.autostart(proc);
+      for (const proc of added) this.autostart(proc);
     });
     return 'applied';
   }
@@ -335,6 +366,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async closeLogs(): Promise<void> {
     await Promise.all(this.processes().map((p) => p.closeLogs()));
     await this.syslog?.close();
+  }
+
+  /** An automatic start with the run (or its group's addition), as the operator's last decision has it. */
+  private autostart(proc: Subprocess): void {
+    const decision = this.decisions?.get(proc);
+    if (decision === 'stopped' && proc.config.autostart) {
+      this.logger.info(`${proc.name} stays stopped: it was stopped by hand (statefile ${this.decisions!.file})`);
+    } else if (decision === 'started' && !proc.config.autostart) {
+      this.logger.info(`${proc.name} is started: it was started by hand (statefile ${this.decisions!.file})`);
+    }
+    this.gate.autostart(proc);
+  }
+
+  private record(processes: readonly Subprocess[], decision: Decision): void {
+    this.decisions?.record(processes, decision);
   }
 
   /** One `logger` child serves every program with *_syslog=true. */
@@ -394,6 +440,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       serverUrl: this.config.server.serverurl,
       logPaths: this.logPaths(config),
       mayStartAutomatically: () => this.currentState === SupervisorState.RUNNING,
+      startsWithRun: () => {
+        const decision = this.decisions?.get({ group: group.name, name: config.name });
+        return decision === undefined ? config.autostart : decision === 'started';
+      },
       stripAnsi: this.config.supervisord.strip_ansi,
       syslog: config.stdout_syslog || config.stderr_syslog ? this.childSyslog() : null,
     });

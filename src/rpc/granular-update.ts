@@ -17,13 +17,16 @@ interface Pending {
 
 export class GranularUpdates {
   private readonly byConnection = new WeakMap<object, Map<string, Pending>>();
+  /** the groups each connection's last reloadConfig reported as changed or removed */
+  private readonly updating = new WeakMap<object, Set<string>>();
 
   constructor(private readonly supervisor: Supervisor) {}
 
   /** reloadConfig: the caller's plans for `changed`, replacing any it had. */
-  plan(changed: readonly GroupConfig[]): void {
+  plan(changed: readonly GroupConfig[], removed: readonly string[] = []): void {
     const connection = callerConnection();
     if (connection === undefined) return;
+    this.updating.set(connection, new Set([...changed.map((g) => g.name), ...removed]));
     const pending = new Map<string, Pending>();
     for (const next of changed) {
       const group = this.supervisor.groups.get(next.name);
@@ -37,6 +40,15 @@ export class GranularUpdates {
   stop(name: string, wait: boolean): Promise<ProcessResult[]> | null {
     const pending = this.pending(name);
     return pending === undefined ? null : this.supervisor.stopOutgoing(pending.plan, wait);
+  }
+
+  /**
+   * Whether a stopProcessGroup is update's: the caller's reloadConfig reported the group as changed
+   * or removed. Such a stop is not an operator's decision (statefile): the group goes or is replaced.
+   */
+  partOfUpdate(name: string): boolean {
+    const connection = callerConnection();
+    return connection !== undefined && (this.updating.get(connection)?.has(name) ?? false);
   }
 
   /** removeProcessGroup: 'kept' (the group stays until addProcessGroup), 'still-running', or null for a plain remove. */

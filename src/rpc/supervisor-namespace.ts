@@ -205,12 +205,12 @@ export class SupervisorNamespace {
     this.lastRead = config.groups;
     const active = [...this.sv.groups.values()].map((g) => g.config);
     const diff = diffGroups(active, config.groups);
-    this.granular.plan(diff.changed);
+    this.granular.plan(diff.changed, diff.removed);
     return [[diff.added.map((g) => g.name), diff.changed.map((g) => g.name), diff.removed]];
   }
 
   private stopGroup(name: string, wait: boolean): Promise<ProcessResult[]> {
-    return this.granular.stop(name, wait) ?? this.sv.stopGroup(name, wait);
+    return this.granular.stop(name, wait) ?? this.sv.stopGroup(name, wait, !this.granular.partOfUpdate(name));
   }
 
   private addProcessGroup(name: string): boolean {
@@ -228,7 +228,7 @@ export class SupervisorNamespace {
     const granular = this.granular.remove(name);
     if (granular === 'kept') return true;
     if (granular === 'still-running') throw new RpcFault('STILL_RUNNING', name);
-    if (!this.sv.removeGroup(name)) throw new RpcFault('STILL_RUNNING', name);
+    if (!this.sv.removeGroup(name, this.lastRead.find((g) => g.name === name) ?? null)) throw new RpcFault('STILL_RUNNING', name);
     return true;
   }
 

@@ -92,6 +92,7 @@ export function makeConfig(groups: GroupConfig[], dir: string, overrides: { nocl
     warnings: [],
     infos: [],
     relaxed: [],
+    statefile: null,
     extraSections: [],
   };
 }

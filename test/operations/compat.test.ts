@@ -19,6 +19,8 @@ const SAMPLES: Record<string, string> = {
   logfile_timestamp_format: 'YYYY-MM-DD HH:mm:ss',
   stdout_logfile_compress: 'true',
   stderr_logfile_compress: 'true',
+  stdout_logfile_rotate: 'daily',
+  stderr_logfile_rotate: 'hourly',
   log_line_maxbytes: '4KB',
   essential: 'false',
   backoff_strategy: 'exponential',

@@ -353,7 +353,7 @@ export class ChildLogFile extends EventEmitter implements LogTarget {
       this.nextRotationAttempt = Date.now() + REOPEN_RETRY_MS;
       if (!this.rotationFailing) {
         this.rotationFailing = true;
-        this.report('error', `cannot rotate ${this.path}: ${(err as Error).message}; it grows past maxbytes until rotating works again`);
+        this.report('error', `cannot rotate ${this.path}: ${(err as Error).message}; it keeps growing, unrotated, until rotating works again`);
       }
       this.open('a');
       return;

@@ -27,8 +27,9 @@ environment=PORT="${port}",HANG_FILE="${hang}"
 startsecs=0
 healthcheck_http=http://127.0.0.1:${port}/
 healthcheck_interval=0.2
-healthcheck_timeout=0.3
+healthcheck_timeout=1
 healthcheck_retries=2
+healthcheck_start_period=30
 
 [eventlistener:health]
 command=${FIXTURES}/listener.py
@@ -48,7 +49,7 @@ file=${plugged}
   await daemon.waitForLog(/health check passed: web is healthy \(HTTP 200\)/);
   const before = (await rpcCall(socket, 'supervisor.getProcessInfo', ['web'])) as { pid: number };
   fs.writeFileSync(hang, '');
-  await daemon.waitForLog(/health check failed 2 times in a row: web \(no answer within 0\.3 s\); restarting/);
+  await daemon.waitForLog(/health check failed 2 times in a row: web \(no answer within 1 s\); restarting/);
   await waitFor(() => (daemon.mainLog().match(/health check passed: web is healthy/g) ?? []).length === 2, 10_000, 'healthy again');
   const after = (await rpcCall(socket, 'supervisor.getProcessInfo', ['web'])) as { pid: number; statename: string };
   assert.notEqual(after.pid, before.pid, 'a new process');
@@ -61,7 +62,7 @@ file=${plugged}
   const listened = jsonLines(heard);
   assert.deepEqual(listened.map((e) => e.eventname), expected);
   assert.deepEqual(listened[1]!.fields, { processname: 'web', groupname: 'web', from_state: 'HEALTHY', pid: String(before.pid), failures: '2' });
-  assert.equal(listened[1]!.data, 'no answer within 0.3 s\n');
+  assert.equal(listened[1]!.data, 'no answer within 1 s\n');
   const plugin = jsonLines(plugged);
   assert.deepEqual(plugin.map((e) => e.type), expected);
   assert.equal(plugin[1]!.failures, 2);

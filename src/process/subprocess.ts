@@ -429,7 +429,16 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       groupName: this.group,
       environment: this.config.environment,
     });
-    return { filename, argv, env, directory: this.config.directory, umask: this.config.umask, uid: this.config.uid, gid: this.config.gid };
+    return {
+      filename,
+      argv,
+      env,
+      directory: this.config.directory,
+      umask: this.config.umask,
+      uid: this.config.uid,
+      gid: this.config.gid,
+      rlimits: this.config.extensions.rlimits,
+    };
   }
 
   private failStart(failure: LaunchFailure): void {

@@ -21,6 +21,10 @@ export interface ProcessInfo {
   stderr_logfile: string;
   pid: number;
   description: string;
+  /** our daemon: resident KiB of the running process and its descendants (4.2.5 does not send it) */
+  rss_kb?: number;
+  /** our daemon: the program's memory_limit in KiB, when it has one */
+  memory_limit_kb?: number;
   /** our daemon's exit record, when it sends one (4.2.5 does not) */
   exit?: unknown;
 }

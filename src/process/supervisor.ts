@@ -14,7 +14,8 @@ import type { GroupUpdatePlan } from './group-update.js';
 import { splitNamespec } from './namespec.js';
 import { signalNumber } from './signals.js';
 import { ProcessState, processStateName, RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, SupervisorState } from './states.js';
-import { Subprocess, type HealthChange, type StateChange } from './subprocess.js';
+import { Subprocess, type HealthChange, type MemoryLimitHit, type StateChange } from './subprocess.js';
+import { ResourceMonitor } from './resource-monitor.js';
 import { StartGate, startOrder } from './dependencies.js';
 
 export interface SupervisorOptions {
@@ -44,6 +45,8 @@ interface SupervisorEvents {
   'process-state': [StateChange];
   /** a health check's verdict changed (beyond 4.2.5) */
   'process-health': [HealthChange];
+  /** a process tree stayed past its memory_limit and is being restarted (beyond 4.2.5) */
+  'process-memory-limit': [MemoryLimitHit];
   'supervisor-state': [SupervisorStateChange];
   /** a group exists (at start, or added at run time), before any of its processes is spawned */
   'group-added': [ProcessGroup];
@@ -78,6 +81,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private started = false;
   private shutdownDone: Promise<void> | null = null;
   private syslog: SyslogWriter | null = null;
+  /** memory and CPU of the running process trees, sampled only while memory_limit or a page needs it */
+  readonly resources: ResourceMonitor;
 
   constructor(options: SupervisorOptions) {
     super();
@@ -85,6 +90,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logger = options.logger;
     this.env = options.env ?? process.env;
     this.gate = new StartGate(() => this.processes(), this.logger);
+    this.resources = new ResourceMonitor(() => this.processes());
+    const refresh = (): void => this.resources.refresh();
+    this.on('group-added', refresh);
+    this.on('group-removed', refresh);
+    this.on('group-updated', refresh);
   }
 
   get state(): SupervisorState {
@@ -397,6 +407,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.logger.error(`a process-health listener failed: ${(err as Error).stack ?? String(err)}`),
       );
       this.gate.recheck();
+    });
+    proc.on('memory-limit', (hit) => {
+      emitSafely(this, 'process-memory-limit', hit, (err) =>
+        this.logger.error(`a process-memory-limit listener failed: ${(err as Error).stack ?? String(err)}`),
+      );
     });
     return proc;
   }

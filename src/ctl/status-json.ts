@@ -21,10 +21,10 @@ export interface ProcessInfo {
   stderr_logfile: string;
   pid: number;
   description: string;
-  /** our daemon: resident KiB of the running process and its descendants (4.2.5 does not send it) */
-  rss_kb?: number;
-  /** our daemon: the program's memory_limit in KiB, when it has one */
+  /** our daemon, for a program with memory_limit: its limit in KiB */
   memory_limit_kb?: number;
+  /** our daemon, for a program with memory_limit while it runs: resident KiB of the process and its descendants */
+  rss_kb?: number;
   /** our daemon's exit record, when it sends one (4.2.5 does not) */
   exit?: unknown;
 }

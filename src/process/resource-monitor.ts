@@ -28,7 +28,6 @@ export class ResourceMonitor extends EventEmitter<ResourceMonitorEvents> {
   private readonly demands = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private intervalMs: number | null = null;
-  private lastPassAt = 0;
 
   constructor(private readonly processes: () => readonly Subprocess[]) {
     super();
@@ -59,14 +58,6 @@ export class ResourceMonitor extends EventEmitter<ResourceMonitorEvents> {
     this.reschedule();
   }
 
-  /**
-   * Readings for these processes no older than `maxAgeMs`: the last pass's when it is recent,
-   * else one pass now (getProcessInfo while no timer runs).
-   */
-  current(maxAgeMs: number): void {
-    if (Date.now() - this.lastPassAt > maxAgeMs) this.pass(false);
-  }
-
   private reschedule(): void {
     const wanted = this.demands.size === 0 ? null : Math.min(...this.demands.values());
     if (wanted === this.intervalMs) return;
@@ -74,22 +65,20 @@ export class ResourceMonitor extends EventEmitter<ResourceMonitorEvents> {
     this.timer = null;
     this.intervalMs = wanted;
     if (wanted === null) return;
-    this.timer = setInterval(() => this.pass(true), wanted);
+    this.timer = setInterval(() => this.pass(), wanted);
     // the timer alone must not keep a stopping daemon alive
     this.timer.unref();
-    this.pass(true);
+    this.pass();
   }
 
-  private pass(scheduled: boolean): void {
+  private pass(): void {
     const at = Date.now();
-    this.lastPassAt = at;
     const running = this.processes().filter((p) => p.pid > 0);
     const usage = this.table.read(running.map((p) => p.pid));
     for (const proc of this.processes()) {
       const tree = proc.pid > 0 ? usage.get(proc.pid) : undefined;
       proc.noteUsage(tree ? { ...tree, pid: proc.pid, at } : null);
     }
-    if (!scheduled) return;
     try {
       this.emit('sample', at);
     } catch {

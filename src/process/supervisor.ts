@@ -257,7 +257,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } else if (!options.restart && this.currentState === SupervisorState.RESTARTING) {
       this.setState(SupervisorState.SHUTDOWN);
     }
-    this.shutdownDone ??= this.stopGroupsInReverse();
+    // once everything is stopped there is nothing to sample: a reload's next run has its own sampler
+    this.shutdownDone ??= this.stopGroupsInReverse().finally(() => this.resources.stop());
     return this.shutdownDone;
   }
 

@@ -47,21 +47,20 @@ function capped(n: number): number {
   return Math.min(n, MAXINT);
 }
 
-/** A reading older than this is taken again when process info is asked for (at most one /proc pass a second). */
-const USAGE_MAX_AGE_MS = 1000;
-
 /**
- * 4.2.5's struct, and beyond it (clients ignore members they do not know): rss_kb, the resident
- * KiB of the running process and its descendants, and memory_limit_kb when the program has one.
- * KiB because an XML-RPC int stops at 2 GiB.
+ * 4.2.5's struct, byte for byte; for a program with memory_limit (a key 4.2.5 does not have), two
+ * members beyond it that clients ignore when they do not know them: memory_limit_kb, and rss_kb
+ * (the resident KiB of the process and its descendants) while it runs. KiB because an XML-RPC int
+ * stops at 2 GiB.
  */
 function processInfoStruct(proc: Subprocess): XmlRpcStruct {
   const info = proc.getInfo();
   const struct: XmlRpcStruct = { ...info, start: capped(info.start), stop: capped(info.stop), now: capped(info.now), state: info.state };
+  const limit = proc.config.extensions.memoryLimit;
+  if (limit === null) return struct;
+  struct.memory_limit_kb = capped(Math.round(limit.bytes / 1024));
   const usage = proc.resourceUsage;
   if (usage !== null) struct.rss_kb = capped(Math.round(usage.rss / 1024));
-  const limit = proc.config.extensions.memoryLimit;
-  if (limit !== null) struct.memory_limit_kb = capped(Math.round(limit.bytes / 1024));
   return struct;
 }
 
@@ -110,17 +109,8 @@ export class SupervisorNamespace {
       reloadConfig: () => this.guarded(() => this.reloadConfig()),
       addProcessGroup: (name) => this.guarded(() => this.addProcessGroup(stringParam(name!, 'name'))),
       removeProcessGroup: (name) => this.guarded(() => this.removeProcessGroup(stringParam(name!, 'name'))),
-      getProcessInfo: (name) =>
-        this.guarded(() => {
-          const proc = this.process(name!);
-          this.sv.resources.current(USAGE_MAX_AGE_MS);
-          return processInfoStruct(proc);
-        }),
-      getAllProcessInfo: () =>
-        this.guarded(() => {
-          this.sv.resources.current(USAGE_MAX_AGE_MS);
-          return this.sv.processes().map(processInfoStruct);
-        }),
+      getProcessInfo: (name) => this.guarded(() => processInfoStruct(this.process(name!))),
+      getAllProcessInfo: () => this.guarded(() => this.sv.processes().map(processInfoStruct)),
       getAllConfigInfo: () => this.guarded(() => this.allConfigInfo()),
       startProcess: (name, wait = true) => this.guarded(() => this.sv.startProcess(stringParam(name!, 'name'), truthyParam(wait)).then(results)),
       startProcessGroup: (name, wait = true) => this.guarded(() => this.sv.startGroup(stringParam(name!, 'name'), truthyParam(wait)).then(results)),

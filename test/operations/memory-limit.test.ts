@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { FIXTURES, makeTempDir, readJsonLines, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
 import { rpcCall } from '../helpers/rpc-client.js';
+import { runCtl } from '../ctl/real-daemon.js';
 import { getOverSocket, parseMetrics } from '../metrics/scrape.js';
 
 const RPC = `[unix_http_server]\nfile=%(here)s/sv.sock\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`;
@@ -25,7 +26,7 @@ test('a tree past its memory_limit is restarted and said; listeners, plugins and
   const plugged = path.join(dir, 'plugin.jsonl');
   const conf = writeConfig(
     dir,
-    `${RPC}
+    `${RPC}[supervisorctl]\nserverurl=unix://%(here)s/sv.sock\n
 ; the memory is in a child of the shell: the tree counts, not the pid alone
 [program:hog]
 command=/bin/sh -c '${FIXTURES}/allocate.py 120 & wait'
@@ -76,6 +77,15 @@ file=${plugged}
   assert.equal(calm.memory_limit_kb, 200 * 1024);
   assert.ok(calm.rss_kb !== undefined && calm.rss_kb > 5 * 1024 && calm.rss_kb < 200 * 1024, `calm's rss_kb: ${calm.rss_kb}`);
   assert.doesNotMatch(daemon.mainLog(), /memory limit: calm/);
+  // status --json carries them; a program without memory_limit gets 4.2.5's struct, nothing added
+  const ctl = await runCtl('ours', ['-c', conf, 'status', '--json'], { cwd: dir });
+  assert.ok(ctl.stdout.startsWith('{'), `status --json: ${ctl.stdout}${ctl.stderr}`);
+  const json = JSON.parse(ctl.stdout) as { processes: (Info & { namespec: string })[] };
+  const calmJson = json.processes.find((p) => p.namespec === 'calm')!;
+  assert.equal(calmJson.memory_limit_kb, 200 * 1024);
+  assert.ok(calmJson.rss_kb !== undefined && calmJson.rss_kb > 5 * 1024);
+  const listenerJson = json.processes.find((p) => p.namespec === 'memory')!;
+  assert.ok(!('rss_kb' in listenerJson) && !('memory_limit_kb' in listenerJson));
   assert.equal((daemon.mainLog().match(/spawned: 'calm'/g) ?? []).length, 1, 'calm was started once');
 
   const metrics = parseMetrics((await getOverSocket(socket, '/metrics')).body);

@@ -3,7 +3,7 @@
 // /proc/PID/task/TID/children, so descendants are found by parent pid: a pass lists /proc, reads
 // the stat of the pids that may be ours, and remembers those that are not (the daemon's neighbours)
 // so that later passes skip them; every FULL_PASS_EVERY passes it reads them all again, in case a
-// pid was reused.
+// pid was reused, and so does a pass asked about a root it took for someone else's.
 import fs from 'node:fs';
 
 /** one pass in this many reads every pid, even those known to be someone else's */
@@ -24,15 +24,54 @@ interface StatLine {
   cpuTicks: number;
 }
 
+// one buffer for every read: a stat line is a few hundred bytes (the command name is at most 64)
+const statBuffer = Buffer.alloc(2048);
+
 function readStat(pid: number): StatLine | null {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // the command name may hold spaces and parentheses: fields are counted from the last ')'
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), rssPages: Number(fields[21]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+    // open/read/close into a reused buffer: half the CPU of readFileSync, which also fstats and allocates
+    const fd = fs.openSync(`/proc/${pid}/stat`, 'r');
+    let length: number;
+    try {
+      length = fs.readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return parseStat(statBuffer, length);
   } catch {
     return null;
   }
+}
+
+const SPACE = 0x20;
+const CLOSE_PAREN = 0x29;
+
+/**
+ * ppid (field 4), utime + stime (14, 15) and rss (24) of a stat line, read from the bytes without
+ * making a string per field: the command name may hold spaces and parentheses, so fields are
+ * counted from the last ')'.
+ */
+function parseStat(bytes: Buffer, length: number): StatLine | null {
+  const close = bytes.lastIndexOf(CLOSE_PAREN, length - 1);
+  if (close < 0) return null;
+  // field 3 (state) starts two bytes after ')'; number the fields from there
+  let field = 3;
+  let value = 0;
+  let ppid = 0;
+  let cpuTicks = 0;
+  for (let i = close + 2; i < length; i++) {
+    const byte = bytes[i]!;
+    if (byte === SPACE) {
+      if (field === 4) ppid = value;
+      else if (field === 14 || field === 15) cpuTicks += value;
+      else if (field === 24) return { ppid, cpuTicks, rssPages: value };
+      field++;
+      value = 0;
+    } else if (byte >= 0x30 && byte <= 0x39) {
+      value = value * 10 + (byte - 0x30);
+    }
+  }
+  return null;
 }
 
 let pageBytes: number | undefined;
@@ -72,7 +111,9 @@ export class ProcessTable {
     const result = new Map<number, TreeUsage>();
     if (roots.length === 0) return result;
     const rootSet = new Set(roots);
-    const full = this.passes++ % FULL_PASS_EVERY === 0;
+    // a root seen before as someone else's (a program the last passes did not ask about) may have
+    // descendants remembered as foreign too: read everything again
+    const full = this.passes++ % FULL_PASS_EVERY === 0 || roots.some((pid) => this.foreign.has(pid));
     if (full) this.foreign.clear();
     let names: string[];
     try {

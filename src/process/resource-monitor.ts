@@ -73,8 +73,10 @@ export class ResourceMonitor extends EventEmitter<ResourceMonitorEvents> {
 
   private pass(): void {
     const at = Date.now();
-    const running = this.processes().filter((p) => p.pid > 0);
-    const usage = this.table.read(running.map((p) => p.pid));
+    // memory_limit alone needs only its programs; a page shows every process
+    const everyProcess = [...this.demands.keys()].some((who) => who !== 'memory_limit');
+    const sampled = this.processes().filter((p) => p.pid > 0 && (everyProcess || p.config.extensions.memoryLimit !== null));
+    const usage = this.table.read(sampled.map((p) => p.pid));
     for (const proc of this.processes()) {
       const tree = proc.pid > 0 ? usage.get(proc.pid) : undefined;
       proc.noteUsage(tree ? { ...tree, pid: proc.pid, at } : null);

@@ -15,7 +15,7 @@ import { BENCH_DIR, DAEMONS, SCALE, summarize } from './lib.mjs';
 import { pm2Available, pm2Label } from './pm2.mjs';
 import { writeReport } from './report.mjs';
 
-const ORDER = ['logcapture', 'smalllines', 'events', 'crashloop', 'scale', 'idle', 'rpc', 'shipping', 'probe'];
+const ORDER = ['logcapture', 'smalllines', 'events', 'crashloop', 'scale', 'idle', 'rpc', 'shipping', 'probe', 'memlimit'];
 const available = ORDER.filter((n) => fs.existsSync(path.join(BENCH_DIR, 'scenarios', `${n}.mjs`)));
 const wanted = process.argv.slice(2);
 for (const w of wanted) {

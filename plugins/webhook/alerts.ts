@@ -1,9 +1,10 @@
 // Which state transitions are alerts: FATAL, an unexpected exit, BACKOFF, flapping (N starts in
-// M seconds) and recovery (RUNNING again after any of those), per program.
+// M seconds) and recovery (RUNNING again after any of those), per program. A restart for
+// memory_limit (PROCESS_MEMORY_LIMIT, not a transition) is the alert `memory`.
 import type { ProcessStateEvent } from '../../src/plugins/api.js';
 
-export type AlertKind = 'fatal' | 'exited' | 'backoff' | 'flapping' | 'recovery';
-export const ALERT_KINDS: readonly AlertKind[] = ['fatal', 'exited', 'backoff', 'flapping', 'recovery'];
+export type AlertKind = 'fatal' | 'exited' | 'backoff' | 'flapping' | 'recovery' | 'memory';
+export const ALERT_KINDS: readonly AlertKind[] = ['fatal', 'exited', 'backoff', 'flapping', 'recovery', 'memory'];
 
 export interface DetectorOptions {
   on: ReadonlySet<string>;

@@ -3,14 +3,14 @@
 // rate-limited per program, retried with backoff, and optionally signed with an HMAC.
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { definePlugin, type PluginLogger, type ProcessStateEvent, type ProcessSnapshot } from '../../src/plugins/api.js';
+import { definePlugin, type PluginLogger, type ProcessMemoryLimitEvent, type ProcessStateEvent, type ProcessSnapshot } from '../../src/plugins/api.js';
 import { ALERT_KINDS, TransitionDetector } from './alerts.js';
 import { renderBody, statusName, type Alert, type Batch } from './render.js';
 
 export default definePlugin({
   name: 'webhook',
   version: '1.0.0',
-  events: ['PROCESS_STATE', 'PROCESS_LOG'],
+  events: ['PROCESS_STATE', 'PROCESS_LOG', 'PROCESS_MEMORY_LIMIT'],
   options: {
     url: { type: 'string', required: true, description: 'where alerts are POSTed' },
     on: { type: 'list', default: ALERT_KINDS, description: `transitions that alert: ${ALERT_KINDS.join(', ')}` },
@@ -66,7 +66,7 @@ export default definePlugin({
       sending = sending.then(() => post(body, describe(batch), options, log, stopped.signal)).finally(() => (unsent -= count));
     };
 
-    const alert = async (event: ProcessStateEvent, kind: Alert['kind']): Promise<void> => {
+    const alert = async (event: ProcessStateEvent | ProcessMemoryLimitEvent, kind: Alert['kind']): Promise<void> => {
       const key = `${event.groupname}:${event.processname}`;
       const name = statusName(event.groupname, event.processname);
       if (!withinRateLimit(name, event.time)) {
@@ -88,6 +88,10 @@ export default definePlugin({
           lastLines.set(key, kept.slice(-options.log_lines));
           return;
         }
+        if (event.type === 'PROCESS_MEMORY_LIMIT') {
+          if (options.on.includes('memory')) await alert(event, 'memory');
+          return;
+        }
         if (!event.type.startsWith('PROCESS_STATE_')) return;
         const state = event as ProcessStateEvent;
         for (const kind of detector.kinds(state)) await alert(state, kind);
@@ -107,7 +111,23 @@ export default definePlugin({
   },
 });
 
-function buildAlert(event: ProcessStateEvent, kind: Alert['kind'], info: ProcessSnapshot | undefined, lines: string[]): Alert {
+function buildAlert(event: ProcessStateEvent | ProcessMemoryLimitEvent, kind: Alert['kind'], info: ProcessSnapshot | undefined, lines: string[]): Alert {
+  if (event.type === 'PROCESS_MEMORY_LIMIT') {
+    return {
+      kind,
+      program: event.processname,
+      group: event.groupname,
+      time: new Date(event.time).toISOString(),
+      from_state: 'RUNNING',
+      state: info?.state ?? 'STOPPING',
+      pid: event.pid,
+      exit: null,
+      status: info?.description ?? '',
+      tries: null,
+      memory: { rss: event.rss, limit: event.limit },
+      last_lines: lines,
+    };
+  }
   return {
     kind,
     program: event.processname,
@@ -121,6 +141,7 @@ function buildAlert(event: ProcessStateEvent, kind: Alert['kind'], info: Process
       : info ? { exitstatus: info.exitstatus, signal: null, description: `exit status ${info.exitstatus}`, expected: event.expected ?? null, too_quickly: null, uptime_ms: null } : null,
     status: info?.description ?? '',
     tries: event.tries ?? null,
+    memory: null,
     last_lines: lines,
   };
 }

@@ -18,6 +18,8 @@ export interface Alert {
   /** why it is not running, as `status` describes it ("Exited too quickly ...") */
   status: string;
   tries: number | null;
+  /** kind memory: the resident bytes of the process tree and its memory_limit; null for the others */
+  memory: { rss: number; limit: number } | null;
   last_lines: string[];
 }
 
@@ -42,15 +44,22 @@ const TITLES: Record<AlertKind, string> = {
   backoff: 'BACKOFF',
   flapping: 'flapping',
   recovery: 'recovered',
+  memory: 'restarted for its memory_limit',
 };
 
 export function renderBody(template: 'json' | 'slack', batch: Batch): string {
   if (template === 'json') return JSON.stringify({ source: 'supervisor-ts', ...batch });
   const parts = batch.alerts.map((a) => {
-    const exit = a.exit && a.kind !== 'recovery' ? ` (${a.exit.description}; ${a.status})` : '';
+    const exit = a.memory
+      ? ` (${formatMiB(a.memory.rss)} resident, limit ${formatMiB(a.memory.limit)})`
+      : a.exit && a.kind !== 'recovery' ? ` (${a.exit.description}; ${a.status})` : '';
     const lines = a.last_lines.length ? `\n\`\`\`\n${a.last_lines.join('\n')}\n\`\`\`` : '';
     return `*${statusName(a.group, a.program)}* ${TITLES[a.kind]} on ${batch.host}${exit}${lines}`;
   });
   for (const [name, count] of Object.entries(batch.suppressed)) parts.push(`_${count} more alerts for ${name} held back by the rate limit_`);
   return JSON.stringify({ text: parts.join('\n') });
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

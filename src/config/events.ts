@@ -32,6 +32,8 @@ export const EVENT_TYPE_PARENT = {
   PROCESS_HEALTH: 'EVENT',
   PROCESS_HEALTH_HEALTHY: 'PROCESS_HEALTH',
   PROCESS_HEALTH_UNHEALTHY: 'PROCESS_HEALTH',
+  // beyond 4.2.5: a process tree passed its memory_limit and is restarted; 4.2.5 refuses it too
+  PROCESS_MEMORY_LIMIT: 'EVENT',
 } as const;
 
 export type EventTypeName = keyof typeof EVENT_TYPE_PARENT;

@@ -1,9 +1,11 @@
 // The [program:x] keys beyond 4.2.5 that change how supervisord runs the program as a whole:
 // essential programs, the restart policy, dependencies and health checks (docs/operations.md,
-// docs/containers.md). 4.2.5 ignores unknown keys, so a file using them still runs under it.
-// Read once per process by the loader; a bad value is a config error naming the key and section.
-import { boolean, integer } from './datatypes.js';
+// docs/containers.md), memory limits and rlimits. 4.2.5 ignores unknown keys, so a file using them
+// still runs under it. Read once per process by the loader; a bad value is a config error naming
+// the key and section.
+import { boolean, byteSize, integer } from './datatypes.js';
 import { PyValueError } from './python.js';
+import { currentLimit, nofileCeiling, RLIMIT_KINDS, UNLIMITED, type RlimitKey } from '../util/resource-limits.js';
 
 export type BackoffStrategy = 'linear' | 'exponential';
 
@@ -39,12 +41,29 @@ export interface HealthCheckSpec {
   startPeriodMs: number;
 }
 
+export interface MemoryLimit {
+  /** resident bytes of the process tree past which the program is restarted */
+  bytes: number;
+  /** how long it must stay past the limit first; 0 = at the first sample past it */
+  graceMs: number;
+}
+
+/** One rlimit_* key: soft and hard limit (Infinity = unlimited), applied before the program runs. */
+export interface ProgramRlimit {
+  key: RlimitKey;
+  soft: number;
+  hard: number;
+}
+
 export interface ProgramExtensions {
   /** when the process goes FATAL or exits for good, supervisord stops everything and exits 1 */
   essential: boolean;
   restart: RestartPolicy;
   dependsOn: Dependency[];
   healthcheck: HealthCheckSpec | null;
+  memoryLimit: MemoryLimit | null;
+  /** in RLIMIT_KINDS order; empty = the daemon's limits, as 4.2.5 */
+  rlimits: ProgramRlimit[];
 }
 
 export const DEFAULT_EXTENSIONS: ProgramExtensions = Object.freeze({
@@ -52,6 +71,8 @@ export const DEFAULT_EXTENSIONS: ProgramExtensions = Object.freeze({
   restart: Object.freeze({ strategy: 'linear', maxDelaySecs: null, forever: false }),
   dependsOn: [],
   healthcheck: null,
+  memoryLimit: null,
+  rlimits: [],
 }) as ProgramExtensions;
 
 /** the cap of exponential backoff when backoff_max_secs is not given */
@@ -114,12 +135,58 @@ export function readProgramExtensions(section: string, raw: Readonly<Record<stri
     }
   }
 
+  const memoryBytes = read('memory_limit', 0, (v) => atLeast(byteSize(v), 0));
+  const graceMs = read('memory_limit_grace', 0, (v) => seconds(v, 0));
+  if (memoryBytes === 0 && get('memory_limit_grace') !== undefined) throw new PyValueError(`memory_limit_grace in section [${section}] needs memory_limit`);
+
+  const rlimits: ProgramRlimit[] = [];
+  for (const kind of RLIMIT_KINDS) {
+    const limit = read<ProgramRlimit | null>(kind.key, null, (v) => parseRlimit(kind.key, v));
+    if (limit) rlimits.push(limit);
+  }
+
   return {
     essential: read('essential', false, boolean),
     restart,
     dependsOn: read('depends_on', [], parseDependencies),
     healthcheck,
+    memoryLimit: memoryBytes > 0 ? { bytes: memoryBytes, graceMs } : null,
+    rlimits,
   };
+}
+
+/**
+ * "soft[:hard]" as systemd's Limit*= takes it: one value sets both; "infinity" (or "unlimited")
+ * for no limit; sizes for rlimit_core and rlimit_as take KB/MB/GB. A value the daemon could never
+ * give (soft above hard, a hard limit above its own when it is not root) is refused here, not at
+ * each start.
+ */
+function parseRlimit(key: RlimitKey, value: string): ProgramRlimit {
+  const kind = RLIMIT_KINDS.find((k) => k.key === key)!;
+  const parts = value.split(':');
+  if (parts.length > 2 || parts.some((p) => p.trim() === '')) throw new Error(`not soft[:hard]: '${value}'`);
+  const one = (text: string): number => {
+    const t = text.trim().toLowerCase();
+    if (t === 'infinity' || t === 'unlimited') return UNLIMITED;
+    const n = kind.bytes ? byteSize(t) : /^\d+$/.test(t) ? Number(t) : NaN;
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a ${kind.bytes ? 'size' : 'number'} or infinity: '${text.trim()}'`);
+    return n;
+  };
+  const soft = one(parts[0]!);
+  const hard = parts.length === 2 ? one(parts[1]!) : soft;
+  if (soft > hard) throw new Error(`the soft limit ${describeLimit(soft)} is above the hard limit ${describeLimit(hard)}`);
+  if (key === 'rlimit_nofile' && hard !== UNLIMITED && hard > nofileCeiling()) throw new Error(`${hard} is above the kernel's ceiling fs.nr_open (${nofileCeiling()})`);
+  if (key === 'rlimit_nofile' && hard === UNLIMITED) throw new Error(`open files cannot be unlimited (the kernel's ceiling is fs.nr_open, ${nofileCeiling()})`);
+  const own = currentLimit(kind);
+  // only root may raise a hard limit; a child starts with the daemon's
+  if (own && hard > own.hard && process.getuid?.() !== 0) {
+    throw new Error(`${describeLimit(hard)} is above supervisord's own hard limit ${describeLimit(own.hard)}, which only root can raise`);
+  }
+  return { key, soft, hard };
+}
+
+function describeLimit(n: number): string {
+  return n === UNLIMITED ? 'infinity' : String(n);
 }
 
 /** "db, cache:healthy" -> [{program: db, condition: running}, {program: cache, condition: healthy}] */

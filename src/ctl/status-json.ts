@@ -22,6 +22,10 @@ export interface ProcessInfo {
   stderr_logfile: string;
   pid: number;
   description: string;
+  /** our daemon, for a program with memory_limit: its limit in KiB */
+  memory_limit_kb?: number;
+  /** our daemon, for a program with memory_limit while it runs: resident KiB of the process and its descendants */
+  rss_kb?: number;
   /** our daemon's exit record, when it sends one (4.2.5 does not) */
   exit?: unknown;
   /** our daemon's health-check verdict ('unknown', 'healthy', 'unhealthy') for a process with a check; absent otherwise and from 4.2.5 */

@@ -67,6 +67,10 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineCo
     });
   });
 
+  on(supervisor, 'process-memory-limit', (hit: { process: string; group: string; pid: number; rss: number; limit: number; at: number }) => {
+    bus.publish({ type: 'PROCESS_MEMORY_LIMIT', time: hit.at, processname: hit.process, groupname: hit.group, pid: hit.pid, rss: hit.rss, limit: hit.limit });
+  });
+
   function attachOutput(proc: Subprocess, groupname: string): void {
     const enabled: Record<Stream, boolean> = { stdout: proc.config.stdout_events_enabled, stderr: proc.config.stderr_events_enabled };
     // an eventlistener's stdout is its protocol channel: never PROCESS_LOG (4.2.5 too)

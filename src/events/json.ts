@@ -47,6 +47,7 @@ const REQUIRED: Record<ConcreteEventName, Record<string, FieldKind>> = {
   PROCESS_GROUP_REMOVED: { groupname: 'string' },
   PROCESS_HEALTH_HEALTHY: { processname: 'string', groupname: 'string', pid: 'number', from_state: 'string', failures: 'number', detail: 'string' },
   PROCESS_HEALTH_UNHEALTHY: { processname: 'string', groupname: 'string', pid: 'number', from_state: 'string', failures: 'number', detail: 'string' },
+  PROCESS_MEMORY_LIMIT: { processname: 'string', groupname: 'string', pid: 'number', rss: 'number', limit: 'number' },
 };
 
 const PROCESS_STATES = new Set(['STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN']);

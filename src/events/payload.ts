@@ -61,6 +61,8 @@ export function renderPayload(event: SupervisorEvent): string {
     case 'PROCESS_HEALTH_UNHEALTHY':
       // tokens as PROCESS_STATE's, then the check's own words on the next line, as PROCESS_LOG's data
       return `${stateBase(event)} pid:${event.pid} failures:${event.failures}\n${event.detail.replace(/\n/g, ' ')}\n`;
+    case 'PROCESS_MEMORY_LIMIT':
+      return `processname:${event.processname} groupname:${event.groupname} pid:${event.pid} rss:${event.rss} limit:${event.limit}`;
     case 'PROCESS_GROUP_ADDED':
     case 'PROCESS_GROUP_REMOVED':
       // the one token set 4.2.5 ends with a newline

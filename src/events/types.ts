@@ -84,6 +84,18 @@ export interface ProcessHealthEvent extends EventBase {
   detail: string;
 }
 
+/** Beyond 4.2.5: the process tree stayed past memory_limit for memory_limit_grace; a restart follows. */
+export interface ProcessMemoryLimitEvent extends EventBase {
+  type: 'PROCESS_MEMORY_LIMIT';
+  processname: string;
+  groupname: string;
+  pid: number;
+  /** resident bytes of the process and its descendants at the deciding sample */
+  rss: number;
+  /** memory_limit in bytes */
+  limit: number;
+}
+
 export type SupervisorEvent =
   | ProcessStateEvent
   | ProcessLogEvent
@@ -92,7 +104,8 @@ export type SupervisorEvent =
   | SupervisorStateChangeEvent
   | TickEvent
   | ProcessGroupEvent
-  | ProcessHealthEvent;
+  | ProcessHealthEvent
+  | ProcessMemoryLimitEvent;
 
 /** The concrete type names: what an event's `type` can be. */
 export type ConcreteEventName = SupervisorEvent['type'];

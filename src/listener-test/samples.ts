@@ -40,6 +40,7 @@ export function sampleEvents(now = Date.now()): SampleEvent[] {
     { label: '', event: { type: 'TICK_3600', time, when: when - (when % 3600) } },
     { label: 'beyond 4.2.5', event: { type: 'PROCESS_HEALTH_UNHEALTHY', time, ...program, pid: PID, from_state: 'HEALTHY', failures: 3, detail: 'HTTP 500' } },
     { label: 'beyond 4.2.5', event: { type: 'PROCESS_HEALTH_HEALTHY', time, ...program, pid: PID, from_state: 'UNHEALTHY', failures: 0, detail: 'HTTP 200' } },
+    { label: 'beyond 4.2.5', event: { type: 'PROCESS_MEMORY_LIMIT', time, ...program, pid: PID, rss: 567_345_152, limit: 536_870_912 } },
     { label: '', event: { type: 'PROCESS_GROUP_REMOVED', time, groupname: 'web' } },
     { label: '', event: { type: 'SUPERVISOR_STATE_CHANGE_STOPPING', time } },
   ];

@@ -11,7 +11,7 @@ import type { PluginMetricsRegistry } from '../plugins/plugin-metrics.js';
 import type { PluginRunner } from '../plugins/runner.js';
 import type { ProcessGroup } from '../process/group.js';
 import { processStateName } from '../process/states.js';
-import type { StateChange } from '../process/subprocess.js';
+import type { MemoryLimitHit, StateChange } from '../process/subprocess.js';
 import type { GroupUpdate, Supervisor } from '../process/supervisor.js';
 import { CarriedTotals } from './carried-totals.js';
 import { registerFamilies } from './families.js';
@@ -78,6 +78,7 @@ export class DaemonMetrics implements MetricsRenderer {
     const { supervisor } = run;
     this.run = run;
     const onState = (change: StateChange): void => this.tallies.record(change);
+    const onMemoryLimit = (hit: MemoryLimitHit): void => this.tallies.recordMemoryLimit(hit.group, hit.process);
     const onGroupAdded = (group: ProcessGroup): void => this.trackGroup(run, group);
     const onGroupRemoved = (name: string): void => {
       this.output.releaseWhere((key) => key.startsWith(processKey(name, '')));
@@ -89,6 +90,7 @@ export class DaemonMetrics implements MetricsRenderer {
       for (const proc of added) this.output.track(processKey(group.name, proc.name), proc.outputCounts);
     };
     supervisor.on('process-state', onState);
+    supervisor.on('process-memory-limit', onMemoryLimit);
     supervisor.on('group-added', onGroupAdded);
     supervisor.on('group-removed', onGroupRemoved);
     supervisor.on('group-updated', onGroupUpdated);
@@ -96,6 +98,7 @@ export class DaemonMetrics implements MetricsRenderer {
     for (const [name, runner] of run.plugins.instances) this.plugins.track(name, runner);
     return () => {
       supervisor.off('process-state', onState);
+      supervisor.off('process-memory-limit', onMemoryLimit);
       supervisor.off('group-added', onGroupAdded);
       supervisor.off('group-removed', onGroupRemoved);
       supervisor.off('group-updated', onGroupUpdated);
@@ -133,6 +136,8 @@ export class DaemonMetrics implements MetricsRenderer {
           state: processStateName(proc.state),
           startTime: proc.getInfo().start,
           health: proc.health,
+          memoryLimit: proc.config.extensions.memoryLimit?.bytes ?? null,
+          rss: proc.resourceUsage?.rss ?? null,
           tally: this.tallies.get(key),
           output: this.output.totals(key),
         };

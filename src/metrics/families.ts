@@ -68,6 +68,15 @@ export function registerFamilies(registry: Registry, snapshot: () => Snapshot): 
   gauge(registry, 'supervisor_process_healthy', 'Health check verdict: 1 healthy, 0 unhealthy or not yet known (not RUNNING, no check done); only for programs with a health check.', ['group', 'process'], function* () {
     for (const p of processes()) if (p.health !== 'none') yield [p.labels, p.health === 'healthy' ? 1 : 0];
   });
+  gauge(registry, 'supervisor_process_memory_rss_bytes', 'Resident memory of the process and its descendants at the last sample; only while it runs and is sampled (memory_limit, or a web page open).', ['group', 'process'], function* () {
+    for (const p of processes()) if (p.rss !== null) yield [p.labels, p.rss];
+  });
+  gauge(registry, 'supervisor_process_memory_limit_bytes', 'The memory_limit of the program; only for programs with one.', ['group', 'process'], function* () {
+    for (const p of processes()) if (p.memoryLimit !== null) yield [p.labels, p.memoryLimit];
+  });
+  counter(registry, 'supervisor_process_memory_limit_restarts_total', 'Restarts because the process tree stayed past memory_limit for memory_limit_grace; only for programs with a memory_limit.', ['group', 'process'], function* () {
+    for (const p of processes()) if (p.memoryLimit !== null || (p.tally?.memoryLimitRestarts ?? 0) > 0) yield [p.labels, p.tally?.memoryLimitRestarts ?? 0];
+  });
   counter(registry, 'supervisor_process_output_bytes_total', 'Bytes the child wrote on the stream (what its log receives, whether or not a file keeps it).', ['group', 'process', 'stream'], function* () {
     for (const p of processes()) for (const stream of STREAMS) yield [{ group: p.labels.group, process: p.labels.process, stream }, p.output[`${stream}Bytes`]];
   });

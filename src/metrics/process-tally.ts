@@ -13,6 +13,8 @@ export interface ProcessTally {
   exits: Record<ExitKind, number>;
   /** 4.2.5's exitstatus of the last exit (-1 when killed by a signal); null before the first */
   lastExitCode: number | null;
+  /** restarts because the process tree stayed past memory_limit */
+  memoryLimitRestarts: number;
 }
 
 /** One key per process: group and name cannot hold a NUL, so the pair stays unambiguous. */
@@ -36,6 +38,10 @@ export class ProcessTallies {
     }
   }
 
+  recordMemoryLimit(group: string, name: string): void {
+    this.tallyOf(processKey(group, name)).memoryLimitRestarts++;
+  }
+
   get(key: string): Readonly<ProcessTally> | undefined {
     return this.tallies.get(key);
   }
@@ -43,7 +49,7 @@ export class ProcessTallies {
   private tallyOf(key: string): ProcessTally {
     let tally = this.tallies.get(key);
     if (tally === undefined) {
-      tally = { starts: 0, exits: { expected: 0, unexpected: 0, stopped: 0 }, lastExitCode: null };
+      tally = { starts: 0, exits: { expected: 0, unexpected: 0, stopped: 0 }, lastExitCode: null, memoryLimitRestarts: 0 };
       this.tallies.set(key, tally);
     }
     return tally;

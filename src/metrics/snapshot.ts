@@ -23,6 +23,10 @@ export interface ProcessRow {
   startTime: number;
   /** the health check's verdict; 'none' when the program has no check */
   health: HealthStatus;
+  /** memory_limit in bytes; null without one */
+  memoryLimit: number | null;
+  /** resident bytes of the process tree at the last sample; null when not running or not sampled */
+  rss: number | null;
   tally: Readonly<ProcessTally> | undefined;
   output: Record<OutputCounter, number>;
 }

@@ -58,6 +58,8 @@ export class ListenerEventDecoder {
           failures: num('failures') ?? 0,
           detail: (event.data ?? '').replace(/\n$/, ''),
         };
+      case 'PROCESS_MEMORY_LIMIT':
+        return { type, time: now, processname: f.processname ?? '', groupname: f.groupname ?? '', pid: num('pid') ?? 0, rss: num('rss') ?? 0, limit: num('limit') ?? 0 };
       default:
         return null;
     }

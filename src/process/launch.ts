@@ -9,6 +9,8 @@ import type { Readable } from 'node:stream';
 import { readChunks, type ChunkHandler } from '../output/pipe-to-log.js';
 import { backlogOf, closeEnd, openPipe, readEndStream, stdinStream, widenPipe, type OutputPipe } from './output-pipes.js';
 import { posixSpawn, posixSpawnUnavailable, type ChildHandle } from './posix-spawn.js';
+import type { ProgramRlimit } from '../config/program-extensions.js';
+import { rlimitPrelude, throughShell } from './rlimit-trampoline.js';
 
 export interface LaunchRequest {
   filename: string;
@@ -18,6 +20,8 @@ export interface LaunchRequest {
   umask: number | null;
   uid: number | null;
   gid: number | null;
+  /** rlimit_* keys: set by a /bin/sh in between that then execs the program (rlimit-trampoline.ts) */
+  rlimits?: readonly ProgramRlimit[];
 }
 
 /** A start that failed before the program ran. */
@@ -170,12 +174,19 @@ function outputFds(pipes: ChildPipes): [number, number] {
   return [pipes.stdout.writeFd, (pipes.stderr ?? pipes.stdout).writeFd];
 }
 
+/** The shell lines to run before the program, '' when it has no rlimit_* keys. */
+function preludeOf(request: LaunchRequest): string {
+  return request.rlimits && request.rlimits.length > 0 ? rlimitPrelude(request.rlimits) : '';
+}
+
 function spawnDirect(request: LaunchRequest, pipes: ChildPipes): ChildHandle {
   const stdinPipe = openPipe() as OutputPipe;
   const stdin = stdinStream(stdinPipe.writeFd);
+  const prelude = preludeOf(request);
+  const { filename, argv } = prelude ? throughShell(prelude, request.filename, request.argv) : request;
   try {
     return posixSpawn(
-      { filename: request.filename, argv: request.argv, env: request.env, directory: request.directory, stdio: [stdinPipe.readFd, ...outputFds(pipes)] },
+      { filename, argv, env: request.env, directory: request.directory, stdio: [stdinPipe.readFd, ...outputFds(pipes)] },
       stdin,
     );
   } catch (err) {
@@ -189,16 +200,18 @@ function spawnDirect(request: LaunchRequest, pipes: ChildPipes): ChildHandle {
 // Without pipe2 (no koffi), libuv makes a socketpair per stdio stream and none can be handed to two
 // descriptors; a shell in between makes fd 2 a copy of fd 1 and execs the program in the same pid.
 // argv[0] is then the resolved path (dash's exec cannot set it apart from the file).
-const FOLLOW_STDOUT = 'exec 2>&1; exec "$0" "$@"';
+const FOLLOW_STDOUT = 'exec 2>&1; ';
 
 function spawnWithNode(request: LaunchRequest, pipes: ChildPipes | null, redirected: boolean): ChildProcess {
   const sameUser = !switchesUser(request);
-  const throughShell = pipes === null && redirected;
-  const [file, args] = throughShell
-    ? ['/bin/sh', ['-c', FOLLOW_STDOUT, request.filename, ...request.argv.slice(1)]]
-    : [request.filename, request.argv.slice(1)];
-  return spawn(file, args, {
-    argv0: throughShell ? undefined : request.argv[0],
+  // rlimits are set after the switch to user= (the shell runs as that user): lowering works, raising
+  // a hard limit does not (docs/operations.md)
+  // fd 2 first: a limit that cannot be set is said there
+  const prelude = (pipes === null && redirected ? FOLLOW_STDOUT : '') + preludeOf(request);
+  const shell = prelude !== '';
+  const target = shell ? throughShell(prelude, request.filename, request.argv) : request;
+  return spawn(target.filename, target.argv.slice(1), {
+    argv0: shell ? undefined : request.argv[0],
     env: request.env,
     cwd: request.directory ?? undefined,
     detached: true,

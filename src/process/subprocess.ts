@@ -24,6 +24,7 @@ import type { ChildHandle } from './posix-spawn.js';
 import { describeProcess, type ProcessInfo } from './process-info.js';
 import { describeSignal, signalNumber } from './signals.js';
 import { startSoon, type QueuedStart } from './start-queue.js';
+import type { UsageReading } from './resource-monitor.js';
 import { ProcessState, processStateName } from './states.js';
 
 /** One state change of one process; the event bus turns it into a PROCESS_STATE_<to> event. */
@@ -55,6 +56,23 @@ export interface HealthChange {
   failures: number;
   /** what the last check saw */
   detail: string;
+  /** epoch milliseconds */
+  at: number;
+}
+
+/** The process tree stayed past memory_limit for memory_limit_grace (beyond 4.2.5): it is restarted. */
+export interface MemoryLimitHit {
+  process: string;
+  group: string;
+  pid: number;
+  /** resident bytes of the tree at the sample that decided */
+  rss: number;
+  /** memory_limit in bytes */
+  limit: number;
+  /** processes in the tree */
+  processes: number;
+  /** how long it had been past the limit, in milliseconds */
+  overMs: number;
   /** epoch milliseconds */
   at: number;
 }
@@ -93,6 +111,7 @@ export interface SubprocessEvents {
   lines: [OutputLine[]];
   communication: [ProcessCommunication];
   health: [HealthChange];
+  'memory-limit': [MemoryLimitHit];
 }
 
 // An exited process is restarted as soon as it exits (4.2.5: at its next loop iteration, up to a
@@ -131,8 +150,12 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
   private startedAt = 0;
   private backoff = 0;
   private killing = false;
-  /** stopping because the health check failed: start again once STOPPED */
-  private restartWhenStopped = false;
+  /** the last resource reading of the running child (resource-monitor.ts); null when none */
+  private usage: UsageReading | null = null;
+  /** epoch ms of the first sample past memory_limit in a row; null when under it */
+  private overLimitSince: number | null = null;
+  /** stopping because the health check failed or memory_limit was passed: start again once STOPPED */
+  private restartWhenStopped: 'health' | 'memory' | null = null;
   private readonly healthMonitor: HealthMonitor | null;
   private spawnError: string | null = null;
   private exitStatus: number | null = null;
@@ -177,7 +200,44 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
 
   /** Being stopped because its health check failed, to be started again once STOPPED. */
   get restartingForHealth(): boolean {
-    return this.restartWhenStopped;
+    return this.restartWhenStopped === 'health';
+  }
+
+  /** The last reading of the running child's process tree (memory, CPU time); null when not running or not sampled. */
+  get resourceUsage(): UsageReading | null {
+    return this.usage !== null && this.usage.pid === this.currentPid ? this.usage : null;
+  }
+
+  /**
+   * A reading of the process tree (null: none, the child is gone). Past memory_limit at every
+   * sample for memory_limit_grace, a STARTING or RUNNING process is restarted by its stop sequence.
+   */
+  noteUsage(reading: UsageReading | null): void {
+    this.usage = reading;
+    const limit = this.config.extensions.memoryLimit;
+    if (limit === null) return;
+    const live = this.currentState === ProcessState.RUNNING || this.currentState === ProcessState.STARTING;
+    if (reading === null || reading.pid !== this.currentPid || !live || this.killing || reading.rss <= limit.bytes) {
+      this.overLimitSince = null;
+      return;
+    }
+    this.overLimitSince ??= reading.at;
+    const overMs = reading.at - this.overLimitSince;
+    if (overMs < limit.graceMs) return;
+    this.overLimitSince = null;
+    this.guard(() => this.restartForMemory({ process: this.name, group: this.group, pid: reading.pid, rss: reading.rss, limit: limit.bytes, processes: reading.processes, overMs, at: Date.now() }));
+  }
+
+  private restartForMemory(hit: MemoryLimitHit): void {
+    const tree = hit.processes === 1 ? '1 process' : `${hit.processes} processes`;
+    this.logger.warn(
+      `memory limit: ${this.name} (pid ${hit.pid}) uses ${hit.rss} bytes resident (${tree}), over its memory_limit of ${hit.limit} bytes` +
+        `${hit.overMs > 0 ? ` for ${(hit.overMs / 1000).toFixed(1)} s` : ''}; restarting`,
+    );
+    emitSafely(this, 'memory-limit', hit, (err) => this.logger.error(`a memory-limit listener of ${this.name} failed: ${(err as Error).stack ?? String(err)}`));
+    if (this.currentState !== ProcessState.RUNNING && this.currentState !== ProcessState.STARTING) return;
+    this.restartWhenStopped = 'memory';
+    this.kill(signalNumber(this.config.stopsignal) ?? 15);
   }
 
   /** true while a 'lines' listener is attached: only then is output framed into lines. */
@@ -315,7 +375,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
   /** Administrative stop (4.2.5's stop): BACKOFF -> STOPPED, else the stop signal. Returns an error message or null. */
   stop(): string | null {
     // an operator's stop wins over a restart the health check asked for
-    this.restartWhenStopped = false;
+    this.restartWhenStopped = null;
     return this.kill(signalNumber(this.config.stopsignal) ?? 15);
   }
 
@@ -441,7 +501,16 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       groupName: this.group,
       environment: this.config.environment,
     });
-    return { filename, argv, env, directory: this.config.directory, umask: this.config.umask, uid: this.config.uid, gid: this.config.gid };
+    return {
+      filename,
+      argv,
+      env,
+      directory: this.config.directory,
+      umask: this.config.umask,
+      uid: this.config.uid,
+      gid: this.config.gid,
+      rlimits: this.config.extensions.rlimits,
+    };
   }
 
   private failStart(failure: LaunchFailure): void {
@@ -515,7 +584,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     else this.logger.warn(`health check failed ${verdict.failures} times in a row: ${this.name} (${verdict.detail}); restarting`);
     emitSafely(this, 'health', change, (err) => this.logger.error(`a health listener of ${this.name} failed: ${(err as Error).stack ?? String(err)}`));
     if (verdict.to === 'healthy' || this.currentState !== ProcessState.RUNNING) return;
-    this.restartWhenStopped = true;
+    this.restartWhenStopped = 'health';
     this.kill(signalNumber(this.config.stopsignal) ?? 15);
   }
 
@@ -567,8 +636,8 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     }
     this.releaseChild();
     if (this.currentState === ProcessState.EXITED) this.scheduleAutorestart(record);
-    if (this.currentState === ProcessState.STOPPED && this.restartWhenStopped) {
-      this.restartWhenStopped = false;
+    if (this.currentState === ProcessState.STOPPED && this.restartWhenStopped !== null) {
+      this.restartWhenStopped = null;
       if (this.options.mayStartAutomatically()) this.spawn();
     }
   }

@@ -14,7 +14,8 @@ import type { GroupUpdatePlan } from './group-update.js';
 import { splitNamespec } from './namespec.js';
 import { signalNumber } from './signals.js';
 import { ProcessState, processStateName, RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES, SupervisorState } from './states.js';
-import { Subprocess, type HealthChange, type StateChange } from './subprocess.js';
+import { Subprocess, type HealthChange, type MemoryLimitHit, type StateChange } from './subprocess.js';
+import { ResourceMonitor } from './resource-monitor.js';
 import { StartGate, startOrder } from './dependencies.js';
 import { decisionKey, type Decision, type OperatorDecisions } from './operator-decisions.js';
 
@@ -47,6 +48,8 @@ interface SupervisorEvents {
   'process-state': [StateChange];
   /** a health check's verdict changed (beyond 4.2.5) */
   'process-health': [HealthChange];
+  /** a process tree stayed past its memory_limit and is being restarted (beyond 4.2.5) */
+  'process-memory-limit': [MemoryLimitHit];
   'supervisor-state': [SupervisorStateChange];
   /** a group exists (at start, or added at run time), before any of its processes is spawned */
   'group-added': [ProcessGroup];
@@ -82,6 +85,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private shutdownDone: Promise<void> | null = null;
   private syslog: SyslogWriter | null = null;
   private readonly decisions: OperatorDecisions | null;
+  /** memory and CPU of the running process trees, sampled only while memory_limit or a page needs it */
+  readonly resources: ResourceMonitor;
 
   constructor(options: SupervisorOptions) {
     super();
@@ -90,6 +95,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.env = options.env ?? process.env;
     this.decisions = options.decisions ?? null;
     this.gate = new StartGate(() => this.processes(), this.logger);
+    this.resources = new ResourceMonitor(() => this.processes());
+    const refresh = (): void => this.resources.refresh();
+    this.on('group-added', refresh);
+    this.on('group-removed', refresh);
+    this.on('group-updated', refresh);
   }
 
   get state(): SupervisorState {
@@ -276,7 +286,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } else if (!options.restart && this.currentState === SupervisorState.RESTARTING) {
       this.setState(SupervisorState.SHUTDOWN);
     }
-    this.shutdownDone ??= this.stopGroupsInReverse();
+    // once everything is stopped there is nothing to sample: a reload's next run has its own sampler
+    this.shutdownDone ??= this.stopGroupsInReverse().finally(() => this.resources.stop());
     return this.shutdownDone;
   }
 
@@ -458,6 +469,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.logger.error(`a process-health listener failed: ${(err as Error).stack ?? String(err)}`),
       );
       this.gate.recheck();
+    });
+    proc.on('memory-limit', (hit) => {
+      emitSafely(this, 'process-memory-limit', hit, (err) =>
+        this.logger.error(`a process-memory-limit listener failed: ${(err as Error).stack ?? String(err)}`),
+      );
     });
     return proc;
   }

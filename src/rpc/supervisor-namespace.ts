@@ -48,6 +48,12 @@ function capped(n: number): number {
   return Math.min(n, MAXINT);
 }
 
+/**
+ * 4.2.5's struct, byte for byte, with members beyond it only where 4.2.5 has nothing to say (4.2.5's
+ * clients ignore members they do not read): `exit` after an exit, `health` with a health check, and
+ * for a program with memory_limit, memory_limit_kb and rss_kb (the resident KiB of the process and
+ * its descendants) while it runs. KiB because an XML-RPC int stops at 2 GiB.
+ */
 function processInfoStruct(proc: Subprocess): XmlRpcStruct {
   const info = proc.getInfo();
   const struct: XmlRpcStruct = { ...info, start: capped(info.start), stop: capped(info.stop), now: capped(info.now), state: info.state };
@@ -57,6 +63,12 @@ function processInfoStruct(proc: Subprocess): XmlRpcStruct {
   if (exit !== null) struct.exit = exit;
   // beyond 4.2.5 too, and only for a process with a health check: status --probe applies it as /readyz does
   if (proc.health !== 'none') struct.health = proc.health;
+  // and only for a program with a memory_limit: the limit and the last sampled RSS of its tree
+  const limit = proc.config.extensions.memoryLimit;
+  if (limit === null) return struct;
+  struct.memory_limit_kb = capped(Math.round(limit.bytes / 1024));
+  const usage = proc.resourceUsage;
+  if (usage !== null) struct.rss_kb = capped(Math.round(usage.rss / 1024));
   return struct;
 }
 

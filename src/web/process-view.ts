@@ -18,6 +18,8 @@ export interface ProcessView {
   lastExit: { exitstatus: number; signal: string | null; expected: boolean; stopRequested: boolean; at: number } | null;
   hasStdoutLog: boolean;
   hasStderrLog: boolean;
+  /** memory_limit in bytes (the memory column reads "used / limit"); null without one */
+  memoryLimit: number | null;
 }
 
 export function processView(proc: Subprocess): ProcessView {
@@ -35,5 +37,6 @@ export function processView(proc: Subprocess): ProcessView {
     lastExit: exit === null ? null : { exitstatus: exit.exitstatus, signal: exit.signal, expected: exitWasExpected(exit), stopRequested: exit.stopRequested, at: exit.at },
     hasStdoutLog: info.stdout_logfile !== '',
     hasStderrLog: info.stderr_logfile !== '',
+    memoryLimit: proc.config.extensions.memoryLimit?.bytes ?? null,
   };
 }

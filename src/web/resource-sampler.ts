@@ -1,6 +1,8 @@
-// CPU and memory of every running child, read from /proc on one timer for all of them. The timer
-// runs only while a page is open, so an idle daemon does no sampling at all.
-import fs from 'node:fs';
+// CPU and memory of every running child for the page's sparklines, taken from the daemon's one
+// resource sampler (process/resource-monitor.ts), which passes over /proc at this pace only while a
+// page is open: an idle daemon without memory_limit does no sampling at all. Memory is the resident
+// size of the process and its descendants; CPU is the process's own.
+import type { UsageReading } from '../process/resource-monitor.js';
 import type { Supervisor } from '../process/supervisor.js';
 
 export const SAMPLE_INTERVAL_MS = 2000;
@@ -8,6 +10,8 @@ export const SAMPLE_INTERVAL_MS = 2000;
 const SAMPLES_KEPT = 90;
 // USER_HZ: the unit of utime/stime in /proc/PID/stat, 100 on every Linux ABI Node runs on
 const CLOCK_TICKS_PER_SECOND = 100;
+// passes come every second while a program has memory_limit: the page keeps one per interval
+const SAMPLE_SLACK_MS = 250;
 
 export interface ResourceSample {
   /** epoch milliseconds */
@@ -24,32 +28,16 @@ interface CpuReading {
   at: number;
 }
 
-/** utime + stime of a pid, or null when it is gone. */
-function cpuTicks(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name may hold spaces and parentheses: fields are counted from the last ')'
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
-  }
-}
-
-function residentBytes(pid: number): number | null {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return null;
-  }
-}
-
 export class ResourceSampler {
   private readonly samples = new Map<string, ResourceSample[]>();
   private readonly lastCpu = new Map<string, CpuReading>();
-  private timer: NodeJS.Timeout | null = null;
+  private active = false;
+  private lastSampleAt = 0;
+  private readonly onPass = (at: number): void => {
+    if (at - this.lastSampleAt < SAMPLE_INTERVAL_MS - SAMPLE_SLACK_MS) return;
+    this.lastSampleAt = at;
+    this.sample(at);
+  };
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -57,26 +45,30 @@ export class ResourceSampler {
   ) {}
 
   get running(): boolean {
-    return this.timer !== null;
+    return this.active;
   }
 
   start(): void {
-    if (this.timer !== null) return;
-    this.sample();
-    this.timer = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
+    if (this.active) return;
+    this.active = true;
+    this.lastSampleAt = 0;
+    this.supervisor.resources.on('sample', this.onPass);
+    // a pass at once when the pace changes: the page gets its first sample now
+    this.supervisor.resources.demand('web page', SAMPLE_INTERVAL_MS);
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    if (!this.active) return;
+    this.active = false;
+    this.supervisor.resources.off('sample', this.onPass);
+    this.supervisor.resources.demand('web page', null);
   }
 
   all(): Record<string, ResourceSample[]> {
     return Object.fromEntries(this.samples);
   }
 
-  private sample(): void {
-    const at = Date.now();
+  private sample(at: number): void {
     const values: Record<string, ResourceSample> = {};
     const current = new Set(this.supervisor.processes().map((p) => `${p.group}:${p.name}`));
     // a group removed at run time takes its samples with it
@@ -88,7 +80,7 @@ export class ResourceSampler {
     }
     for (const proc of this.supervisor.processes()) {
       const namespec = `${proc.group}:${proc.name}`;
-      const sample = this.read(namespec, proc.pid, at);
+      const sample = this.read(namespec, proc.resourceUsage, at);
       const list = this.samples.get(namespec) ?? [];
       list.push(sample);
       if (list.length > SAMPLES_KEPT) list.shift();
@@ -98,13 +90,12 @@ export class ResourceSampler {
     this.onSample(at, values);
   }
 
-  private read(namespec: string, pid: number, at: number): ResourceSample {
-    const ticks = pid > 0 ? cpuTicks(pid) : null;
-    const rss = pid > 0 ? residentBytes(pid) : null;
-    if (ticks === null || rss === null) {
+  private read(namespec: string, usage: UsageReading | null, at: number): ResourceSample {
+    if (usage === null) {
       this.lastCpu.delete(namespec);
       return { at, cpu: 0, rss: 0 };
     }
+    const { pid, cpuTicks: ticks, rss } = usage;
     const previous = this.lastCpu.get(namespec);
     this.lastCpu.set(namespec, { pid, ticks, at });
     // the first reading of a pid has nothing to compare with

@@ -48,13 +48,13 @@ test('the bash, Python childutils and Node SDK example listeners answer every sa
   ]);
   for (const run of runs) {
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /^24 events, 24 OK, 0 FAIL, 0 faults: clean$/m, run.stdout);
+    assert.match(run.stdout, /^25 events, 25 OK, 0 FAIL, 0 faults: clean$/m, run.stdout);
     // one line per event, with its answer and time
     assert.match(run.stdout, /#11 OK +\d+\.\d ms {2}REMOTE_COMMUNICATION \(emoji/);
   }
   // the examples got every event, the emoji intact
   const python = fs.readFileSync(path.join(dir, 'python.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { data: string | null });
-  assert.equal(python.length, 24);
+  assert.equal(python.length, 25);
   assert.equal(python[10]!.data, 'deploy done 🎉🚀');
 });
 
@@ -76,7 +76,7 @@ test('each classic listener mistake is reported with the bytes it wrote, its cur
   assert.match(chatter.stdout, /# 1 NO ANSWER .*\n {6}wrote "hello\\n" to stdout while handling the event, where supervisord reads RESULT <length>: log to stderr.*\[SUP_ERR_BENCH_STDOUT_CHATTER\]/);
 
   assert.match(noFlush.stdout, /before the first event:\n {6}never wrote READY within 1 s after it started: flush stdout after writing it/);
-  assert.match(noFlush.stdout, /0 OK, 0 FAIL, 24 not sent/);
+  assert.match(noFlush.stdout, /0 OK, 0 FAIL, 25 not sent/);
 
   assert.match(resultLength.stdout, /# 1 FAIL .*\n {6}RESULT 3 but 2 characters followed \("OK"\): give RESULT the body's length in bytes \(RESULT 2\) \[SUP_ERR_BENCH_RESULT_LENGTH\]/);
   // "OKR" was a misreading caused by the length, not an answer to report
@@ -98,7 +98,7 @@ test('each classic listener mistake is reported with the bytes it wrote, its cur
 
   // Python 3's bytes/str mix-up in the answer: a well-framed FAIL, said for what it is
   assert.match(bytesRepr.stdout, /# 1 FAIL .*\n {6}answered "b'OK'", the str\(\) of a Python bytes object; supervisord takes it for FAIL and sends the event again: write the text "OK" .*\[SUP_ERR_BENCH_ANSWER\]/);
-  assert.match(bytesRepr.stdout, /24 events, 0 OK, 24 FAIL, 24 faults: NOT clean/);
+  assert.match(bytesRepr.stdout, /25 events, 0 OK, 25 FAIL, 25 faults: NOT clean/);
 });
 
 test('--plugin runs an in-process plugin on the same events: OK per call, FAIL with the error for a throw', async () => {
@@ -107,15 +107,15 @@ test('--plugin runs an in-process plugin on the same events: OK per call, FAIL w
   const run = await runBench(['--plugin', path.join(BROKEN, 'plugin-fails-on-tick.mjs'), '-o', `file=${file}`]);
   assert.equal(run.code, 1, run.stdout + run.stderr);
   assert.match(run.stdout, /# 5 FAIL +\d+\.\d ms {2}TICK_5\n {6}event\(\) threw: cannot handle TICK_5: .*\[SUP_ERR_BENCH_PLUGIN\]/);
-  assert.match(run.stdout, /24 events, 21 OK, 3 FAIL, 3 faults: NOT clean/);
+  assert.match(run.stdout, /25 events, 22 OK, 3 FAIL, 3 faults: NOT clean/);
   const got = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; data?: unknown });
-  assert.equal(got.length, 21);
+  assert.equal(got.length, 22);
   // the same typed events as the bus gives plugins
   assert.deepEqual(got.find((e) => e.type === 'REMOTE_COMMUNICATION' && String(e.data).includes('🎉'))?.data, 'deploy done 🎉🚀');
 
   const subscribed = await runBench(['--plugin', path.join(BROKEN, 'plugin-fails-on-tick.mjs'), '-o', `file=${path.join(dir, 'other.jsonl')}`, '-o', 'events=PROCESS_STATE']);
   assert.equal(subscribed.code, 0, subscribed.stdout + subscribed.stderr);
-  assert.match(subscribed.stdout, /24 events, 8 OK, 0 FAIL, 16 skipped, 0 faults: clean/);
+  assert.match(subscribed.stdout, /25 events, 8 OK, 0 FAIL, 17 skipped, 0 faults: clean/);
 });
 
 test('a bad recording or command line is refused with exit 2, naming the line and the field', async () => {

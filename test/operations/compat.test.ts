@@ -32,6 +32,13 @@ const SAMPLES: Record<string, string> = {
   healthcheck_timeout: '2',
   healthcheck_retries: '3',
   healthcheck_start_period: '1',
+  memory_limit: '512MB',
+  memory_limit_grace: '10',
+  rlimit_nofile: '1024',
+  rlimit_core: '0:infinity',
+  rlimit_nproc: '512',
+  rlimit_as: '8GB',
+  rlimit_cpu: '3600',
   // an empty list: a real file adds to the environment by design (test/config/environment-file.test.ts)
   environment_file: '',
 };

@@ -46,10 +46,12 @@ function actionButton(label, action, scope, name, enabled = true) {
   return button;
 }
 
-function sparkCell(kind, samples) {
+/** memoryLimit: the program's memory_limit in bytes (null without one), shown after the memory figure */
+function sparkCell(kind, samples, memoryLimit = null) {
   const values = samples.map((s) => (kind === 'cpu' ? s.cpu : s.rss));
   const last = values.at(-1);
-  const label = last === undefined ? '' : kind === 'cpu' ? `${last.toFixed(1)}%` : formatBytes(last);
+  const limit = kind === 'mem' && memoryLimit ? ` / ${formatBytes(memoryLimit)}` : '';
+  const label = last === undefined ? limit.slice(3) : kind === 'cpu' ? `${last.toFixed(1)}%` : formatBytes(last) + limit;
   const picture = sparkline(values, { width: 64, floor: kind === 'cpu' ? 5 : 1024 * 1024 });
   return h('td', { class: `cell-${kind}` }, h('div', { class: `spark ${kind}` }, picture, h('span', { class: 'value' }, label)));
 }
@@ -77,7 +79,7 @@ function processRow(view) {
     h('td', { class: 'description' }, descriptionText(view)),
     h('td', { class: 'last-exit' }, describeExit(view.lastExit)),
     sparkCell('cpu', model.samples[namespec] ?? []),
-    sparkCell('mem', model.samples[namespec] ?? []),
+    sparkCell('mem', model.samples[namespec] ?? [], view.memoryLimit),
     timelineCell(namespec),
     h(
       'td',
@@ -128,7 +130,7 @@ function refreshLiveCells(namespec) {
   row.querySelector('td.uptime').textContent = uptimeText(view);
   row.querySelector('td.description').textContent = descriptionText(view);
   row.querySelector('td.cell-cpu').replaceWith(sparkCell('cpu', model.samples[namespec] ?? []));
-  row.querySelector('td.cell-mem').replaceWith(sparkCell('mem', model.samples[namespec] ?? []));
+  row.querySelector('td.cell-mem').replaceWith(sparkCell('mem', model.samples[namespec] ?? [], view.memoryLimit));
   row.querySelector('td.cell-timeline').replaceWith(timelineCell(namespec));
 }
 

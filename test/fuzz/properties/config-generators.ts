@@ -187,6 +187,13 @@ const KEY_VALUES: Record<string, [string[], string[]]> = {
   healthcheck_command: [['true'], ['']],
   depends_on: [['', 'web', 'web:healthy'], ['nosuch', 'web:sick']],
   logfile_timestamp_format: [['YYYY-MM-DD HH:mm:ss', 'HH:mm:ss.SSS'], ['x']],
+  memory_limit: [['512MB', '1GB', '0'], ['x', '-1']],
+  memory_limit_grace: [['0', '2.5'], ['x']],
+  rlimit_nofile: [['64', '256:1024'], ['x', '2:1', 'infinity']],
+  rlimit_core: [['0', '0:infinity', '1MB'], ['x']],
+  rlimit_nproc: [['512'], ['x']],
+  rlimit_as: [['4GB', 'infinity'], ['1:2:3']],
+  rlimit_cpu: [['60', '60:120'], ['-1']],
 };
 
 /** A value for a key: mostly one 4.2.5 accepts (so loading gets far), sometimes one it refuses or nonsense. */

@@ -123,7 +123,8 @@ export function pyInt(value: string, base: 10 | 8 = 10): number {
   }
   const pattern = base === 8 ? OCTAL_DIGITS : DECIMAL_DIGITS;
   if (!pattern.test(digits)) {
-    throw new PyValueError(`invalid literal for int() with base ${base}: ${pyRepr(value)}`);
+    // CPython formats it with %.200R: the repr cut to 200 code points
+    throw new PyValueError(`invalid literal for int() with base ${base}: ${Array.from(pyRepr(value)).slice(0, 200).join('')}`);
   }
   const n = parseInt(digits.replace(/_/g, ''), base) * sign;
   return n === 0 ? 0 : n;

@@ -124,6 +124,8 @@ describe('python helpers', () => {
     assert.equal(pyInt('-007'), -7);
     assert.equal(message(() => pyInt('1__0')), "invalid literal for int() with base 10: '1__0'");
     assert.equal(message(() => pyInt('')), "invalid literal for int() with base 10: ''");
+    // CPython's %.200R: the repr cut to 200 code points (a fuzz case with a long %(here)s expansion found it)
+    assert.equal(message(() => pyInt('é'.repeat(300))), `invalid literal for int() with base 10: '${'é'.repeat(199)}`);
   });
   test('json like json.dumps(indent=2, sort_keys=True, ensure_ascii=False)', () => {
     assert.equal(pythonJson({ b: [], a: { z: 'é"\n', y: null }, c: [1, true] }), '{\n  "a": {\n    "y": null,\n    "z": "é\\"\\n"\n  },\n  "b": [],\n  "c": [\n    1,\n    true\n  ]\n}');

@@ -9,15 +9,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleSupervisorctl } from './bundle.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // written last, so an interrupted build is never taken for a finished one
-const STAMP = path.join(root, 'dist', '.build-stamp');
+export const STAMP = path.join('dist', '.build-stamp');
 // what tsc reads (tsconfig.json's include) and what decides how it reads it
 const SOURCE_DIRS = ['src', 'plugins', 'test'];
 const SOURCE_FILES = ['tsconfig.json', 'package.json', 'scripts/bundle.mjs'];
 
-/** The first source file modified after `since` (ms), or null. */
-function changedSince(since) {
+/** The first source file of the checkout at `root` modified after `since` (ms), or null. */
+function changedSince(root, since) {
   for (const file of SOURCE_FILES) {
     if (fs.statSync(path.join(root, file)).mtimeMs > since) return file;
   }
@@ -33,26 +33,30 @@ function changedSince(since) {
   return null;
 }
 
-function staleReason() {
+/** Why the checkout at `root` needs a build, or null when dist/ is newer than every source. */
+export function staleReason(root = ROOT) {
   let stamp;
   try {
-    stamp = fs.statSync(STAMP).mtimeMs;
+    stamp = fs.statSync(path.join(root, STAMP)).mtimeMs;
   } catch {
     return 'dist/ was never built here';
   }
-  const changed = changedSince(stamp);
+  const changed = changedSince(root, stamp);
   return changed && `${changed} changed since the last build`;
 }
 
 export async function build() {
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', root], { stdio: 'inherit', cwd: root });
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', ROOT], { stdio: 'inherit', cwd: ROOT });
   if (result.status !== 0) process.exit(result.status ?? 1);
   await bundleSupervisorctl();
-  fs.writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+  fs.writeFileSync(path.join(ROOT, STAMP), `${new Date().toISOString()}\n`);
 }
 
-if (process.argv.includes('--if-stale')) {
+const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (!isMain) {
+  // imported (the tests): nothing to run
+} else if (process.argv.includes('--if-stale')) {
   const reason = staleReason();
   if (reason) {
     console.error(`build: ${reason}: compiling`);

@@ -2,7 +2,7 @@
 // Bundles supervisorctl (dist/src/cli/supervisorctl.js and the ~60 modules it imports, as tsc
 // emitted them) into dist/bundle/supervisorctl.js. One file starts in a fraction of the CPU the
 // module graph takes to resolve and link, and every supervisorctl call pays that start-up
-// (docs/decisions/0014-supervisorctl-bundle.md). bin/supervisorctl.js falls back to the modules
+// (docs/decisions/0014-fast-supervisorctl.md). bin/supervisorctl.js falls back to the modules
 // when the bundle is missing or older than them (a bare `tsc -p .` since the last bundle).
 import fs from 'node:fs';
 import path from 'node:path';

@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { bundleIsStale, bundleSupervisorctl } from './bundle.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -40,6 +41,13 @@ function findTests(dir) {
     else if (entry.name.endsWith('.test.js')) out.push(full);
   }
   return out.sort();
+}
+
+// the tests run bin/supervisorctl.js, which takes the bundle only when it is as new as dist/src: a
+// bare `tsc -p .` since the last bundle would otherwise leave the shipped path untested
+if (bundleIsStale()) {
+  console.log('run-tests: dist/bundle/supervisorctl.js is older than dist/src: rebundling');
+  await bundleSupervisorctl();
 }
 
 const filter = process.argv.slice(2);

@@ -31,19 +31,23 @@ export async function main(argv: string[] = process.argv.slice(2), progname = pr
   const options = parsed;
   let input: ReadlineInput | null = null;
   const history = options.interactive && options.historyFile ? readHistory(options.historyFile) : undefined;
+  // One-off command: Ctrl-C ends tail -f / fg; otherwise it interrupts as usual.
+  const onSigint = (): void => {
+    if (ctl.onInterrupt) return ctl.onInterrupt();
+    process.off('SIGINT', onSigint);
+    process.kill(process.pid, 'SIGINT');
+  };
   const ctl: Controller = new Controller(options, COMMANDS, consoleOutput, (): ReadlineInput => {
-    input ??= new ReadlineInput({ input: process.stdin, output: process.stdout, ...(completer ? { completer: completer.complete } : {}), history });
+    if (input) return input;
+    input = new ReadlineInput({ input: process.stdin, output: process.stdout, ...(completer ? { completer: completer.complete } : {}), history });
+    // on a terminal readline reads in raw mode (fg's input, a password prompt), where Ctrl-C is a
+    // keypress it reports, not SIGINT; the shell sets its own handler (runShell)
+    input.onSigint = onSigint;
     return input;
   });
   const completer: ShellCompleter | null = options.interactive ? new ShellCompleter(ctl) : null;
 
   if (!options.interactive) {
-    // Ctrl-C ends tail -f / fg; otherwise it interrupts as usual
-    const onSigint = (): void => {
-      if (ctl.onInterrupt) return ctl.onInterrupt();
-      process.off('SIGINT', onSigint);
-      process.kill(process.pid, 'SIGINT');
-    };
     process.on('SIGINT', onSigint);
     await ctl.onecmd(options.args.join(' '));
     process.off('SIGINT', onSigint);

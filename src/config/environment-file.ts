@@ -2,11 +2,18 @@
 // files, read with dotenv's parser so comments, `export `, quotes and multi-line values mean what
 // they mean everywhere else. Read at every load, so a reread sees an edited file as a changed config.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import dotenv from 'dotenv';
 import { PyValueError, pyRepr } from './python.js';
 
 export const ENVIRONMENT_FILE_KEY = 'environment_file';
+
+// dotenv (and the crypto module it pulls in) loads on the first environment_file only: every
+// supervisorctl call reads the config, and few configs have the key.
+let dotenvModule: typeof import('dotenv') | undefined;
+function dotenv(): typeof import('dotenv') {
+  return (dotenvModule ??= createRequire(import.meta.url)('dotenv') as typeof import('dotenv'));
+}
 
 const READ_ERRORS: Record<string, string> = {
   ENOENT: 'no such file',
@@ -38,7 +45,7 @@ export function readEnvironmentFiles(value: string, baseDir: string): Record<str
       const code = (err as NodeJS.ErrnoException).code ?? '';
       throw new PyValueError(`cannot read ${ENVIRONMENT_FILE_KEY} ${pyRepr(file)}: ${READ_ERRORS[code] ?? (err as Error).message}`);
     }
-    Object.assign(merged, dotenv.parse(text));
+    Object.assign(merged, dotenv().parse(text));
   }
   return merged;
 }

@@ -1,6 +1,11 @@
 // Lines typed by the user (shell commands, confirmations, fg input, the credentials prompt) over
 // node:readline, which also provides the prompt, history and tab completion on a terminal.
-import readline from 'node:readline';
+import { createRequire } from 'node:module';
+import type readline from 'node:readline';
+
+// node:readline loads with the first ReadlineInput: most supervisorctl calls never read a line,
+// and every call pays for what it loads
+const loadReadline = (): typeof readline => createRequire(import.meta.url)('node:readline') as typeof readline;
 
 export interface LineInput {
   /** the next line, or null at end of input */
@@ -28,7 +33,7 @@ export class ReadlineInput implements LineInput {
 
   constructor(options: ReadlineInputOptions) {
     const terminal = (options.input as NodeJS.ReadStream).isTTY === true;
-    this.rl = readline.createInterface({
+    this.rl = loadReadline().createInterface({
       input: options.input,
       output: options.output,
       terminal,

@@ -1,6 +1,8 @@
 // XML-RPC over HTTP/1.1 as 4.2.5's SupervisorTransport sends it: POST /RPC2 on one persistent
-// connection (TCP or unix socket), Basic auth only when both username and password are set.
-import http from 'node:http';
+// connection (TCP or unix socket, src/ctl/http-connection.ts), Basic auth only when both username
+// and password are set.
+import net from 'node:net';
+import { HttpConnection, HttpConnectionError, type HttpResponse } from './http-connection.js';
 import { decodeResponse, encodeMethodCall, XmlRpcFault, type XmlRpcValue } from '../xmlrpc/index.js';
 import { ProtocolError, RpcFault, SocketError } from './python-errors.js';
 import { parseServerUrl, type ServerAddress } from './server-url.js';
@@ -12,13 +14,17 @@ export interface Credentials {
 
 export class RpcClient {
   private readonly address: ServerAddress;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly connection: HttpConnection;
 
   constructor(
     serverurl: string,
     private readonly credentials: Credentials,
   ) {
     this.address = parseServerUrl(serverurl);
+    const address = this.address;
+    this.connection = new HttpConnection(() =>
+      address.kind === 'unix' ? net.createConnection({ path: address.socketPath }) : net.createConnection({ host: address.host, port: address.port }),
+    );
   }
 
   /** Calls `method`; throws RpcFault, ProtocolError (HTTP status) or SocketError. */
@@ -31,47 +37,35 @@ export class RpcClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.connection.close();
   }
 
-  private headers(length: number): http.OutgoingHttpHeaders {
-    const headers: http.OutgoingHttpHeaders = {
-      Host: this.address.kind === 'unix' ? 'localhost' : this.address.hostHeader,
-      'Accept-Encoding': 'identity',
-      'User-Agent': 'Python-xmlrpc/3.11',
-      'Content-Type': 'text/xml',
-      Accept: 'text/xml',
-    };
+  private head(length: number): string {
+    const lines = [
+      'POST /RPC2 HTTP/1.1',
+      `Host: ${this.address.kind === 'unix' ? 'localhost' : this.address.hostHeader}`,
+      'Accept-Encoding: identity',
+      'User-Agent: Python-xmlrpc/3.11',
+      'Content-Type: text/xml',
+      'Accept: text/xml',
+    ];
     const { username, password } = this.credentials;
     if (username !== null && password !== null) {
-      headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+      lines.push(`Authorization: Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`);
     }
-    headers['Content-Length'] = String(length);
-    return headers;
+    lines.push(`Content-Length: ${length}`, 'Connection: keep-alive');
+    return `${lines.join('\r\n')}\r\n\r\n`;
   }
 
-  private post(body: Buffer): Promise<string> {
-    const target =
-      this.address.kind === 'unix' ? { socketPath: this.address.socketPath } : { host: this.address.host, port: this.address.port };
-    const transport = this.address.kind === 'unix' ? 'unix' : 'tcp';
-    return new Promise((resolve, reject) => {
-      const request = http.request(
-        { ...target, method: 'POST', path: '/RPC2', agent: this.agent, headers: this.headers(body.length) },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('error', (err: NodeJS.ErrnoException) => reject(new SocketError(err.code ?? 'ECONNRESET', transport)));
-          response.on('end', () => {
-            if (response.statusCode !== 200) {
-              reject(new ProtocolError(response.statusCode ?? 0, response.statusMessage ?? ''));
-            } else {
-              resolve(Buffer.concat(chunks).toString('utf8'));
-            }
-          });
-        },
-      );
-      request.on('error', (err: NodeJS.ErrnoException) => reject(new SocketError(err.code ?? 'ECONNRESET', transport)));
-      request.end(body);
-    });
+  private async post(body: Buffer): Promise<string> {
+    let response: HttpResponse;
+    try {
+      response = await this.connection.request(this.head(body.length), body);
+    } catch (err) {
+      if (!(err instanceof HttpConnectionError)) throw err;
+      throw new SocketError(err.code, this.address.kind === 'unix' ? 'unix' : 'tcp');
+    }
+    if (response.status !== 200) throw new ProtocolError(response.status, response.reason);
+    return response.body.toString('utf8');
   }
 }

@@ -48,7 +48,10 @@ const ctl = (which: 'ours' | 'real', args: string[]): Session =>
 
 describe('supervisorctl live sessions against the real supervisord', { concurrency: false }, () => {
   before(async () => {
-    daemon = await startRealDaemon('\n[program:slowstart]\ncommand=sleep 1000\nstartsecs=600\n');
+    // ticker: 4.2.5's fg thread notices Ctrl-C only when output arrives, so it needs a steady talker
+    daemon = await startRealDaemon(
+      "\n[program:slowstart]\ncommand=sleep 1000\nstartsecs=600\n\n[program:ticker]\ncommand=sh -c 'while :; do echo tick; sleep 0.2; done'\nstartsecs=0\n",
+    );
   });
   afterEach(() => {
     for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -107,6 +110,42 @@ describe('supervisorctl live sessions against the real supervisord', { concurren
     s.signal('SIGINT');
     assert.equal(await s.exited, 0);
     assert.match(s.output(), /Exiting foreground\n$/);
+  });
+
+  test('fg on a terminal: a typed Ctrl-C exits the foreground with status 0, as 4.2.5 does (one-off and in the shell)', async () => {
+    // the terminal is in raw mode while fg reads input, so Ctrl-C arrives as a byte, not as SIGINT
+    const onTerminal = (command: string): Session => session('script', ['-qfec', `exec ${command}`, '/dev/null']);
+    // a client that ignores Ctrl-C never exits: fail after a generous deadline instead of hanging
+    const exitCode = (s: Session): Promise<number | null> =>
+      Promise.race([
+        s.exited,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after Ctrl-C: ${JSON.stringify(s.output())}`)), 20_000).unref()),
+      ]);
+    const results: Record<string, { out: string; code: number | null }> = {};
+    for (const [which, command] of [
+      ['real', `${REAL_CTL} -c ${daemon.conf} fg ticker`],
+      ['ours', `${process.execPath} ${OUR_CTL} -c ${daemon.conf} fg ticker`],
+    ] as const) {
+      const s = onTerminal(command);
+      await s.waitFor('==> Press Ctrl-C to exit <==');
+      await s.waitFor(/tick\r\n[^]*tick\r\n/);
+      s.write('\x03');
+      results[which] = { code: await exitCode(s), out: s.output() };
+    }
+    assert.equal(results.real!.code, 0, results.real!.out);
+    assert.match(results.real!.out, /Exiting foreground\r\n/);
+    assert.equal(results.ours!.code, 0, results.ours!.out);
+    assert.match(results.ours!.out, /tick\r\n(\^C)?Exiting foreground\r\n$/);
+
+    // in the shell, Ctrl-C ends fg only; the next one, at the prompt, ends the shell
+    const shell = onTerminal(`${process.execPath} ${OUR_CTL} -c ${daemon.conf}`);
+    await shell.waitFor('supervisor> ');
+    shell.write('fg ticker\r');
+    await shell.waitFor(/Press Ctrl-C to exit <==[^]*tick\r\n[^]*tick\r\n/);
+    shell.write('\x03');
+    await shell.waitFor(/Exiting foreground\r\n[^]*supervisor> /);
+    shell.write('\x03');
+    assert.equal(await exitCode(shell), 0);
   });
 
   test('status --json: one document with every getAllProcessInfo field, the namespec and the exit record', async () => {

@@ -1,6 +1,5 @@
 // The client of our daemon's /events WebSocket behind `supervisorctl events`: over the server URL's
 // TCP port or unix socket, with the same credentials as XML-RPC; each frame is one event's JSON.
-import { WebSocket } from 'ws';
 import type { Credentials } from './rpc-client.js';
 import { parseServerUrl } from './server-url.js';
 
@@ -39,7 +38,9 @@ export function eventsUrl(serverurl: string, query: EventQuery): string {
   return `ws://${host}:${address.port}/events${search}`;
 }
 
-export function openEventStream(serverurl: string, query: EventQuery, credentials: Credentials, sinks: EventStreamSinks): EventStream {
+export async function openEventStream(serverurl: string, query: EventQuery, credentials: Credentials, sinks: EventStreamSinks): Promise<EventStream> {
+  // loaded here, not at the top: every other supervisorctl call (a probe every few seconds) would pay for ws
+  const { WebSocket } = await import('ws');
   const headers: Record<string, string> = {};
   // as XML-RPC: credentials only when both are set
   if (credentials.username !== null && credentials.password !== null) {

@@ -73,7 +73,7 @@ export const events: Command = {
 
 async function follow(ctl: Controller, args: EventsArgs): Promise<void> {
   const { serverurl, username, password } = ctl.options;
-  const stream = openEventStream(serverurl, args, { username, password }, {
+  const stream = await openEventStream(serverurl, args, { username, password }, {
     // said once the daemon has accepted the stream, so nothing after it is missed; in JSON mode on
     // stderr, as stdout holds only events (a recording replays as it is)
     opened: () => (args.json ? ctl.out.stderr(`${PRESS_CTRL_C}\n`) : ctl.output(PRESS_CTRL_C)),

@@ -1,0 +1,15 @@
+// Every supervisorctl call (an exec probe every few seconds in every pod) pays for what the bundle
+// loads before main() runs. A package imported at the top of a command module (ws, for `events`)
+// once made a `status` call cost 1.7x more CPU; such imports belong inside the command that needs them.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from '../helpers/daemon.js';
+
+test('the supervisorctl bundle loads only Node built-ins before main(); packages are imported where used', () => {
+  const bundle = fs.readFileSync(path.join(REPO_ROOT, 'dist', 'bundle', 'supervisorctl.js'), 'utf8');
+  const specifiers = [...bundle.matchAll(/^import\b[^;]*?from\s+"([^"]+)";?$|^import\s+"([^"]+)";?$/gm)].map((m) => m[1] ?? m[2]);
+  assert.ok(specifiers.length > 0, 'the bundle has its static imports at the top level, as esbuild writes them');
+  assert.deepEqual(specifiers.filter((s) => !s!.startsWith('node:')), []);
+});

@@ -29,7 +29,10 @@ for (const n of SIZES) {
   const big = n === SIZES[SIZES.length - 1] && n >= 1000;
   metrics.push(
     { key: `start${n}`, label: `${n} programs: start → all RUNNING`, unit: 's', better: 'lower', target: big ? { max: 2 } : undefined },
-    { key: `rss${n}`, label: `${n} programs: daemon RSS`, unit: 'MiB', better: 'lower', target: big ? { max: 60 } : undefined },
+    // issue 9 asked ≤ 60 MiB (out of reach on Node, see the notes); issue 20 asks ≤ 80 MiB
+    { key: `rss${n}`, label: `${n} programs: daemon RSS`, unit: 'MiB', better: 'lower', target: big ? { max: 80, issue: 20 } : undefined },
+    { key: `rssAnon${n}`, label: `${n} programs: daemon anonymous RSS (RssAnon)`, unit: 'MiB', better: 'lower', target: big ? { maxRatio: 1.25, issue: 20 } : undefined },
+    { key: `rssFile${n}`, label: `${n} programs: daemon file-backed RSS (RssFile)`, unit: 'MiB', better: 'lower' },
     { key: `gapi${n}`, label: `${n} programs: getAllProcessInfo p50`, unit: 'ms', better: 'lower', target: big ? { max: 20 } : undefined },
     { key: `status${n}`, label: `${n} programs: \`supervisorctl status\` (its own ctl)`, unit: 's', better: 'lower', target: big ? { max: 0.3 } : undefined },
     { key: `statusPy${n}`, label: `${n} programs: \`supervisorctl status\` (4.2.5's ctl for both)`, unit: 's', better: 'lower' },
@@ -68,7 +71,10 @@ async function supervisordAt(daemon, n, out) {
     out[`start${n}`] = (wallMs() - d.startedAt) / 1000;
     out[`cpuStart${n}`] = cpuMs(d.pid) / 1000;
     await sleep(1000);
-    out[`rss${n}`] = procStatus(d.pid).rssKb / 1024;
+    const mem = procStatus(d.pid);
+    out[`rss${n}`] = mem.rssKb / 1024;
+    out[`rssAnon${n}`] = mem.rssAnonKb / 1024;
+    out[`rssFile${n}`] = mem.rssFileKb / 1024;
     const lat = [];
     for (let i = 0; i < CALLS; i++) {
       const t = performance.now();
@@ -124,7 +130,10 @@ async function pm2At(n, out) {
     out[`start${n}`] = (wallMs() - t0) / 1000;
     out[`cpuStart${n}`] = cpuMs(p.pid) / 1000;
     await sleep(1000);
-    out[`rss${n}`] = procStatus(p.pid).rssKb / 1024;
+    const mem = procStatus(p.pid);
+    out[`rss${n}`] = mem.rssKb / 1024;
+    out[`rssAnon${n}`] = mem.rssAnonKb / 1024;
+    out[`rssFile${n}`] = mem.rssFileKb / 1024;
     const lat = [];
     for (let i = 0; i < CALLS; i++) {
       const t = performance.now();

@@ -38,6 +38,19 @@ export function reexecWithDaemonFlags(): void {
   const lib = libc();
   if (typeof lib === 'string') return;
   const execv = lib.func('int execv(const char *path, const char **argv)');
+  const fcntl = lib.func('int fcntl(int fd, int cmd, int arg)');
+  // Node marks every descriptor it finds at start-up close-on-exec: stdin, stdout and stderr must
+  // reach the new image (the ones above 2 are never passed to programs either, inherited-fds.ts;
+  // they are closed here rather than later)
+  for (const fd of [0, 1, 2]) {
+    const flags = fcntl(fd, F_GETFD, 0);
+    if (flags >= 0 && (flags & FD_CLOEXEC) !== 0 && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) return;
+  }
   const argv = [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)];
   execv(process.execPath, [...argv, null]);
+  // still here: execv failed, and the daemon runs on under V8's defaults
 }
+
+const F_GETFD = 1;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;

@@ -4,6 +4,7 @@
 // them when asked (a custom result handler, a reload into a pool of other types), which the
 // usual path never does.
 import { codePointLength } from '../events/envelope.js';
+import { attachedLogBody, utf8CodePoints } from '../events/log-body.js';
 import { renderPayload } from '../events/payload.js';
 import type { ProcessLogEvent, SupervisorEvent } from '../events/types.js';
 
@@ -21,6 +22,17 @@ export interface WireEvent {
 
 /** The fields a pool item is made of; the payload is rendered here when not given. */
 export function toWireEvent(item: { event: SupervisorEvent; serial: number; poolserial: number }): WireEvent {
+  const attached = attachedLogBody(item.event);
+  if (attached) {
+    const { body, lines } = attached;
+    // the lines' bytes as read: the same payload as rendering their text, with no text made
+    const event = item.event as ProcessLogEvent;
+    const head = `processname:${event.processname} groupname:${event.groupname} pid:${event.pid} channel:${event.channel}\n`;
+    const headBytes = Buffer.from(head, 'utf8');
+    const payload = Buffer.concat([headBytes, body], headBytes.length + body.length);
+    const headChars = headBytes.length === head.length ? head.length : codePointLength(head);
+    return { ...item, payload, payloadChars: headChars + utf8CodePoints(body), lineCount: lines };
+  }
   const text = renderPayload(item.event);
   const payload = Buffer.from(text, 'utf8');
   // as many bytes as UTF-16 units means all ASCII (the usual case): no need to walk the text

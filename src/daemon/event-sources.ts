@@ -91,10 +91,16 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineCo
           pid: proc.pid,
           channel: stream,
         } as ProcessLogEvent;
-        // the text of the lines is made only for a consumer that reads it (a plugin, a result
-        // handler); a listener pool takes the bytes (ADR 0021)
-        let texts: readonly string[] | undefined;
-        Object.defineProperty(event, 'lines', { enumerable: true, configurable: true, get: () => (texts ??= lines.map((l) => l.text)) });
+        if (enabled[stream]) {
+          // published to listener pools: the text of the lines is made only for a consumer that
+          // reads it (a plugin, a result handler), a pool takes the bytes (ADR 0021)
+          let texts: readonly string[] | undefined;
+          Object.defineProperty(event, 'lines', { enumerable: true, configurable: true, get: () => (texts ??= lines.map((l) => l.text)) });
+        } else {
+          // only line consumers (plugins): they read every line, and the framed lines (views of
+          // the chunk) need not live as long as the event waits in a plugin's queue
+          (event as { lines: readonly string[] }).lines = lines.map((l) => l.text);
+        }
         if (lines.some((l) => l.cut)) event.cut = lines.map((l) => l.cut ?? null);
         else if (enabled[stream]) {
           const body = logBodyOf(lines.map((l) => l.bytes));

@@ -52,7 +52,8 @@ function verdict(metric, ours, theirs) {
   if (t.ratio !== undefined) {
     if (!Number.isFinite(theirs?.median)) return '';
     const r = ours.median / theirs.median;
-    return (metric.better === 'higher' ? r >= t.ratio : theirs.median / ours.median >= t.ratio) ? 'met' : 'missed';
+    // lower is better: ours at most 1/ratio of theirs (0 against 0 is met, not 0/0)
+    return (metric.better === 'higher' ? r >= t.ratio : ours.median * t.ratio <= theirs.median) ? 'met' : 'missed';
   }
   if (t.max !== undefined) return ours.median <= t.max ? 'met' : 'missed';
   if (t.min !== undefined) return ours.median >= t.min ? 'met' : 'missed';

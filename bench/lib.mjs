@@ -113,7 +113,9 @@ export async function startDaemon(daemon, dir, configFile, timeoutMs = 60_000) {
     if (Date.now() > deadline) throw new Error(`${daemon.label} did not answer on its socket:\n${out}`);
     await sleep(10);
   }
+  const stopSampling = sampleMemory(child.pid);
   const stop = async () => {
+    stopSampling();
     rpc.close();
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -209,6 +211,56 @@ export function procStatus(pid) {
     rssKb: get('VmRSS'),
     /** peak RSS since the process started (or since resetPeakRss) */
     hwmKb: get('VmHWM'),
+    /** private memory (heap, stacks, anonymous mappings): what the daemon itself costs each pod */
+    rssAnonKb: get('RssAnon'),
+    /** pages of mapped files (the node binary, Python's modules): shared with any other process running them */
+    rssFileKb: get('RssFile'),
+  };
+}
+
+/**
+ * Memory of every daemon started with startDaemon, sampled from /proc/PID/status every
+ * MEMORY_SAMPLE_MS and once more at stop: peaks of RSS, anonymous RSS and file-backed RSS.
+ * bench/run.mjs opens a window around each repetition of a scenario and reports the largest
+ * peak of the daemons started in it (any scenario, no code of its own), so every scenario has
+ * the three columns for every daemon. Total RSS's peak is VmHWM (exact); the two parts are
+ * sampled, so a spike shorter than the period can be missed.
+ */
+const MEMORY_SAMPLE_MS = 50;
+let memoryWindow = null;
+
+export function openMemoryWindow() {
+  memoryWindow = { rssKb: NaN, rssAnonKb: NaN, rssFileKb: NaN };
+}
+
+/** The window's peaks in MiB (NaN where no daemon ran), and closes it. */
+export function closeMemoryWindow() {
+  const w = memoryWindow ?? { rssKb: NaN, rssAnonKb: NaN, rssFileKb: NaN };
+  memoryWindow = null;
+  return { rssPeakMiB: w.rssKb / 1024, rssAnonPeakMiB: w.rssAnonKb / 1024, rssFilePeakMiB: w.rssFileKb / 1024 };
+}
+
+/** Samples `pid` into the open window until the returned function is called (which samples once more). */
+export function sampleMemory(pid) {
+  const window = memoryWindow;
+  if (!window) return () => {};
+  const take = () => {
+    try {
+      const s = procStatus(pid);
+      const max = (a, b) => (Number.isFinite(a) ? Math.max(a, b) : b);
+      window.rssKb = max(window.rssKb, Math.max(s.rssKb, s.hwmKb));
+      window.rssAnonKb = max(window.rssAnonKb, s.rssAnonKb);
+      window.rssFileKb = max(window.rssFileKb, s.rssFileKb);
+    } catch {
+      /* exited */
+    }
+  };
+  take();
+  const timer = setInterval(take, MEMORY_SAMPLE_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    take();
   };
 }
 

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { BENCH_DIR, DAEMONS, SCALE, summarize } from './lib.mjs';
+import { BENCH_DIR, DAEMONS, SCALE, closeMemoryWindow, openMemoryWindow, summarize } from './lib.mjs';
 import { pm2Available, pm2Label } from './pm2.mjs';
 import { writeReport } from './report.mjs';
 
@@ -25,6 +25,22 @@ for (const w of wanted) {
   }
 }
 const names = wanted.length ? wanted : available;
+
+// every scenario gets these rows (issue 20): the peaks over the daemons one repetition started
+const MEMORY_METRICS = [
+  { key: 'memRssPeak', label: 'daemon peak RSS (all scenario phases)', unit: 'MiB', better: 'lower' },
+  {
+    key: 'memAnonPeak',
+    label: 'daemon peak anonymous RSS (RssAnon)',
+    unit: 'MiB',
+    better: 'lower',
+    target: { maxRatio: 1.25, issue: 20 },
+  },
+  { key: 'memFilePeak', label: 'daemon peak file-backed RSS (RssFile)', unit: 'MiB', better: 'lower' },
+];
+// PM2's God daemon is not started with startDaemon: its rows stay empty rather than wrong
+const memoryFigures = (m) =>
+  Number.isFinite(m.rssPeakMiB) ? { memRssPeak: m.rssPeakMiB, memAnonPeak: m.rssAnonPeakMiB, memFilePeak: m.rssFilePeakMiB } : {};
 
 const resultsFile = path.join(BENCH_DIR, 'results', 'latest.json');
 fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
@@ -67,7 +83,8 @@ for (const name of names) {
     const order = daemons.map((_, k) => daemons[(k + i) % daemons.length]);
     for (const daemon of order) {
       const t = Date.now();
-      const r = await scenario.once(daemon);
+      openMemoryWindow();
+      const r = { ...(await scenario.once(daemon)), ...memoryFigures(closeMemoryWindow()) };
       raw[daemon.id].push(r);
       const shown = Object.entries(r)
         .filter(([, v]) => v !== undefined)
@@ -77,6 +94,7 @@ for (const name of names) {
     }
   }
   const summary = {};
+  scenario.metrics = [...scenario.metrics, ...MEMORY_METRICS];
   for (const m of scenario.metrics) {
     summary[m.key] = Object.fromEntries(daemons.map((d) => [d.id, summarize(raw[d.id].flatMap((r) => [r[m.key]].flat()))]));
   }

@@ -1,7 +1,8 @@
 /* The benchmarks' output writer: as fast as the kernel lets one process write lines to stdout.
  *   writer block LINE_BYTES LINES        whole lines packed into writes of up to 64 KiB
  *   writer line  LINE_BYTES LINES        one write(2) per line
- *   writer paced LINE_BYTES LINES RATE   one write(2) per line, RATE lines per second
+ *   writer paced LINE_BYTES LINES RATE   one write(2) per line, RATE lines per second, each line
+ *                                         starting with its write time (16 digits, epoch microseconds)
  *   writer numbered LINE_BYTES LINES     as block, each line starting with its number (10 digits, from 0)
  * Each line is LINE_BYTES long including its newline. Compiled by bench/lib.mjs on first use;
  * bench/helpers/writer.py is the same program for a machine without a C compiler. */
@@ -54,6 +55,14 @@ int main(int argc, char **argv) {
       due.tv_sec = start.tv_sec + (time_t)at + (time_t)(ns / 1000000000LL);
       due.tv_nsec = (long)(ns % 1000000000LL);
       while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR) {
+      }
+      if (line >= 18) {
+        // the wall-clock time of the write: a listener measures line-to-listener latency from it
+        struct timespec now;
+        char stamp[17];
+        clock_gettime(CLOCK_REALTIME, &now);
+        snprintf(stamp, sizeof stamp, "%016lld", (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000);
+        memcpy(buf, stamp, 16);
       }
       write_all(buf, line);
     }

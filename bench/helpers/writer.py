@@ -22,7 +22,8 @@ if mode == "paced":
         delay = start + i / rate - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        write_all(one)
+        # each line starts with its write time (epoch microseconds), as writer.c's paced mode
+        write_all(b"%016d" % int(time.time() * 1e6) + one[16:] if line >= 18 else one)
 elif mode == "numbered":
     per_write = max(1, 65536 // line)
     done = 0

@@ -6,7 +6,7 @@
 // no-op plugin (ours only: 4.2.5 has no plugins).
 import fs from 'node:fs';
 import path from 'node:path';
-import { BENCH_DIR, cpuMs, makeTempDir, scaled, sleep, startDaemon, totalSize, waitRunning, wallMs, writeConfig, writerCommand } from '../lib.mjs';
+import { BENCH_DIR, cpuMs, makeTempDir, quantile, scaled, sleep, startDaemon, totalSize, waitRunning, wallMs, writeConfig, writerCommand } from '../lib.mjs';
 
 const LINE_BYTES = 100;
 const FIREHOSE_LINES = scaled(1_000_000);
@@ -42,13 +42,29 @@ for (const v of VARIANTS) {
       label: `${label}: lines/s delivered`,
       unit: '/s',
       better: 'higher',
-      target: v.key === 'fire1' ? { ratio: 5 } : v.key === 'pluginFire' ? { min: 1_000_000 } : undefined,
+      // issue 9 asked 5× 4.2.5 for fire1 (out of reach, see the notes); issue 20 asks 1× and 1.5× for 4
+      target: { fire1: { ratio: 1, issue: 20 }, fire4: { ratio: 1.5, issue: 20 }, pluginFire: { min: 1_000_000 } }[v.key],
     },
     { key: `lost_${v.key}`, label: `${label}: lines lost`, unit: '', better: 'lower', target: v.plugin ? undefined : { max: 0, text: 'ours, no-drop setting' } },
     { key: `lostPct_${v.key}`, label: `${label}: % lost`, unit: '%', better: 'lower' },
     { key: `perEvent_${v.key}`, label: `${label}: lines per event`, unit: '', better: 'higher' },
     { key: `cpu_${v.key}`, label: `${label}: daemon CPU`, unit: 's', better: 'lower' },
   );
+  if (v.writer === 'paced' && !v.plugin) {
+    metrics.push(
+      { key: `p50_${v.key}`, label: `${label}: line-to-listener latency p50`, unit: 'ms', better: 'lower' },
+      { key: `p99_${v.key}`, label: `${label}: line-to-listener latency p99`, unit: 'ms', better: 'lower' },
+    );
+  }
+}
+
+/** The latencies (ms) the listeners wrote, one file per listener process. */
+function readLatencies(dir) {
+  const all = [];
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    for (const line of fs.readFileSync(path.join(dir, name), 'utf8').split('\n')) if (line) all.push(Number(line) / 1000);
+  }
+  return all;
 }
 
 function readCounts(dir) {
@@ -66,7 +82,7 @@ function readCounts(dir) {
   return { lines, events, last };
 }
 
-function config(dir, writer, v, counts) {
+function config(dir, writer, v, counts, latencies) {
   const sections = [
     '[program:w]',
     `command=${[...writerCommand(), ...writer.args].join(' ')}`,
@@ -95,7 +111,7 @@ function config(dir, writer, v, counts) {
       `numprocs=${v.pool}`,
       'process_name=l_%(process_num)d',
       'buffer_overflow=spool',
-      `environment=COUNT_DIR="${counts}"`,
+      `environment=COUNT_DIR="${counts}"${v.writer === 'paced' ? `,LATENCY_FILE="${latencies}/l"` : ''}`,
       'stdout_logfile=NONE',
       `stderr_logfile=${dir}/listener.err`,
     );
@@ -117,18 +133,22 @@ export default {
     `\`buffer_size=10\` drop-oldest buffer). The writer is started over RPC once the listeners are RUNNING; the run ends ` +
     `when every line has been counted, or when nothing new arrived for ${STALL_MS / 1000} s after the writer's last byte ` +
     `reached the log (then the rest is lost), or after ${TIMEOUT_MS / 1000} s. Lines/s delivered = lines counted / (time of the ` +
-    `last counted event − the start). For the plugin rows (ours only), the same program without events enabled and a ` +
+    `last counted event − the start). In the paced runs every line starts with its write time (the writer's wall clock, µs) and the listener ` +
+    `records, for each whole line, the time from it to the arrival of the event that carried it: the latency rows. For the plugin rows (ours only), the same program without events enabled and a ` +
     `\`[plugin:noop]\` (\`bench/helpers/noop-plugin.mjs\`, \`programs=w\`) that counts the lines of each event.`,
   notes:
     'Lines per event is what a protocol listener\'s speed multiplies: 4.2.5 puts whatever one read of the ' +
-    'pipe returned into one event (up to 128 KiB), ours the whole lines of one read (up to 256 KiB; a chatty ' +
-    'child\'s pipe is gathered for 1 ms, ADR 0008). The 5× target for a protocol listener is out of reach: ' +
-    '4.2.5\'s "delivered" rate is already the writer\'s own (it drops what its 10-event buffer cannot hold), ' +
-    'so 5× would be about 13 M lines/s, four times what the writer produces into a bare pipe (scenario 2\'s ' +
-    '`writer | cat`). Ours keeps every line (spool) and is bounded by one listener\'s round trips: profiled ' +
-    '(node --cpu-prof), the daemon\'s time goes to the spool (JSON out to disk and back per event), turning ' +
-    'lines into strings and the envelope back into bytes; the in-process plugin, with no round trip and no ' +
-    'spool, takes the same stream at the writer\'s speed.',
+    'pipe returned into one event (up to 128 KiB, often cut mid-line), ours the whole lines of one read (up to 256 KiB; a ' +
+    'chatty child\'s pipe is gathered for 1 ms, ADR 0008). Issue 9\'s 5× target for a protocol listener was out of reach: ' +
+    '4.2.5\'s "delivered" rate is already the writer\'s own less what its 10-event buffer drops, so 5× would be about ' +
+    '13 M lines/s, more than the writer produces into a bare pipe (scenario 2\'s `writer | cat`); issue 20 asks 1× (pool ' +
+    'of 1) and 1.5× (pool of 4) with nothing lost. How ours takes the firehose (ADR 0021): the payload is made once, ' +
+    'from the lines\' bytes as read (no string per line unless a plugin reads them), events past `buffer_size` wait in ' +
+    'memory (`buffer_memory_maxbytes`, 4 MiB) and then in the spool file as those bytes (before: JSON of the line ' +
+    'strings, out to disk and back, the largest part of a profile of this run). Whatever the listener cannot take at ' +
+    'once waits, so our figure is bounded by the listener\'s own speed (a Python loop per event) and by the daemon\'s CPU ' +
+    'on 2 cores shared with the writer and the listener. The latency rows: 4.2.5\'s are of the lines it delivered ' +
+    '(it drops the ones that would wait longest); ours include every line, those that waited behind a busy listener too.',
   defaultReps: 2,
   metrics,
   async once(daemon) {
@@ -139,7 +159,9 @@ export default {
       const dir = makeTempDir();
       const counts = path.join(dir, 'counts');
       fs.mkdirSync(counts);
-      const d = await startDaemon(daemon, dir, config(dir, writer, v, counts));
+      const latencies = path.join(dir, 'latencies');
+      fs.mkdirSync(latencies);
+      const d = await startDaemon(daemon, dir, config(dir, writer, v, counts, latencies));
       try {
         if (!v.plugin) await waitRunning(d.rpc, Array.from({ length: v.pool }, (_, i) => `l:l_${i}`));
         else await sleep(200); // the plugin's setup is asynchronous
@@ -170,6 +192,11 @@ export default {
         out[`lostPct_${v.key}`] = (100 * (writer.lines - c.lines)) / writer.lines;
         out[`perEvent_${v.key}`] = c.lines / c.events;
         out[`cpu_${v.key}`] = cpu;
+        if (v.writer === 'paced' && !v.plugin) {
+          const ms = readLatencies(latencies);
+          out[`p50_${v.key}`] = quantile(ms, 0.5);
+          out[`p99_${v.key}`] = quantile(ms, 0.99);
+        }
       } finally {
         await d.stop();
         fs.rmSync(dir, { recursive: true, force: true });

@@ -38,6 +38,8 @@ export default {
     { key: 'cpuStartup', label: `start-up window: daemon CPU over ${WINDOW_S} s, per 30 s`, unit: 'ms', better: 'lower' },
     { key: 'wakeupsStartup', label: `start-up window: wakeups/s over ${WINDOW_S} s`, unit: '/s', better: 'lower' },
     { key: 'rssMiB', label: 'daemon RSS at the end', unit: 'MiB', better: 'lower' },
+    { key: 'rssAnonMiB', label: 'daemon anonymous RSS (RssAnon) at the end', unit: 'MiB', better: 'lower', target: { maxRatio: 1.25, issue: 20 } },
+    { key: 'rssFileMiB', label: 'daemon file-backed RSS (RssFile) at the end', unit: 'MiB', better: 'lower' },
   ],
   async once(daemon) {
     const dir = makeTempDir();
@@ -63,6 +65,8 @@ export default {
         cpuStartup: startup.cpuWindow,
         wakeupsStartup: startup.wakeupsWindow,
         rssMiB: procStatus(d.pid).rssKb / 1024,
+        rssAnonMiB: procStatus(d.pid).rssAnonKb / 1024,
+        rssFileMiB: procStatus(d.pid).rssFileKb / 1024,
       };
     } finally {
       await d.stop();

@@ -29,7 +29,10 @@ for (const n of SIZES) {
   const big = n === SIZES[SIZES.length - 1] && n >= 1000;
   metrics.push(
     { key: `start${n}`, label: `${n} programs: start → all RUNNING`, unit: 's', better: 'lower', target: big ? { max: 2 } : undefined },
-    { key: `rss${n}`, label: `${n} programs: daemon RSS`, unit: 'MiB', better: 'lower', target: big ? { max: 60 } : undefined },
+    // issue 9 asked ≤ 60 MiB (out of reach on Node, see the notes); issue 20 asks ≤ 80 MiB
+    { key: `rss${n}`, label: `${n} programs: daemon RSS`, unit: 'MiB', better: 'lower', target: big ? { max: 80, issue: 20 } : undefined },
+    { key: `rssAnon${n}`, label: `${n} programs: daemon anonymous RSS (RssAnon)`, unit: 'MiB', better: 'lower', target: big ? { maxRatio: 1.25, issue: 20 } : undefined },
+    { key: `rssFile${n}`, label: `${n} programs: daemon file-backed RSS (RssFile)`, unit: 'MiB', better: 'lower' },
     { key: `gapi${n}`, label: `${n} programs: getAllProcessInfo p50`, unit: 'ms', better: 'lower', target: big ? { max: 20 } : undefined },
     { key: `status${n}`, label: `${n} programs: \`supervisorctl status\` (its own ctl)`, unit: 's', better: 'lower', target: big ? { max: 0.3 } : undefined },
     { key: `statusPy${n}`, label: `${n} programs: \`supervisorctl status\` (4.2.5's ctl for both)`, unit: 's', better: 'lower' },
@@ -68,7 +71,10 @@ async function supervisordAt(daemon, n, out) {
     out[`start${n}`] = (wallMs() - d.startedAt) / 1000;
     out[`cpuStart${n}`] = cpuMs(d.pid) / 1000;
     await sleep(1000);
-    out[`rss${n}`] = procStatus(d.pid).rssKb / 1024;
+    const mem = procStatus(d.pid);
+    out[`rss${n}`] = mem.rssKb / 1024;
+    out[`rssAnon${n}`] = mem.rssAnonKb / 1024;
+    out[`rssFile${n}`] = mem.rssFileKb / 1024;
     const lat = [];
     for (let i = 0; i < CALLS; i++) {
       const t = performance.now();
@@ -124,7 +130,10 @@ async function pm2At(n, out) {
     out[`start${n}`] = (wallMs() - t0) / 1000;
     out[`cpuStart${n}`] = cpuMs(p.pid) / 1000;
     await sleep(1000);
-    out[`rss${n}`] = procStatus(p.pid).rssKb / 1024;
+    const mem = procStatus(p.pid);
+    out[`rss${n}`] = mem.rssKb / 1024;
+    out[`rssAnon${n}`] = mem.rssAnonKb / 1024;
+    out[`rssFile${n}`] = mem.rssFileKb / 1024;
     const lat = [];
     for (let i = 0; i < CALLS; i++) {
       const t = performance.now();
@@ -163,9 +172,12 @@ export default {
     '(2.7 of 3.3 s of a 1000-program boot in a profile). RSS at 1000 programs (/proc/PID/smaps_rollup and ' +
     'v8.getHeapSpaceStatistics): about 41 MiB are the node binary\'s file-backed pages, 32 MiB V8\'s young ' +
     'generation (two 16 MiB semi-spaces, grown during the boot), 20 MiB the old space that holds the 1000 ' +
-    'programs\' state, and ~6 MiB malloc. Binary and old space alone are 60 MiB, so the ≤ 60 MiB target is ' +
-    'out of reach on Node; `NODE_OPTIONS=--max-semi-space-size=1` takes the young generation to 2 MiB (85 MiB ' +
-    'in all, measured in session 2). `stop all` at 1000: in a profile of that window the daemon is idle four ' +
+    'programs\' state, and ~6 MiB malloc. Binary and old space alone are 60 MiB, so issue 9\'s ≤ 60 MiB target ' +
+    'was out of reach on Node. Since issue 20 the daemon re-execs itself once (same PID) under ' +
+    '`--max-semi-space-size=4 --v8-pool-size=1` (ADR 0020): the young generation stays at 8 MiB and V8 keeps one ' +
+    'helper thread, about 25 MiB less anonymous memory at 1000 programs. What remains above 4.2.5 is the old space ' +
+    'of the programs\' state (about 20 KiB per program) and the binary\'s 44 MiB of file-backed pages, which are ' +
+    'shared with every node process of the host. `stop all` at 1000: in a profile of that window the daemon is idle four ' +
     'fifths of the time (the 1000 kill(2) calls take 0.12 s, reaping and logging a few ms); the rest is the ' +
     'kernel ending 1000 processes and the ctl\'s own start, as 4.2.5\'s figure next to it shows.',
   defaultReps: 1,

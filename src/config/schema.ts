@@ -173,6 +173,7 @@ const EVENTLISTENER: KeySpec[] = [
   { key: 'buffer_size', type: 'integer', default: 10, expansion: 'env_here', doc: 'events the pool holds in memory (at least 1); past it, see buffer_overflow' },
   { key: 'result_handler', type: 'import_spec', default: 'supervisor.dispatchers:default_handler', expansion: 'env_here', doc: 'module:callable handling listener results' },
   { key: 'buffer_overflow', type: 'string', default: 'spool', expansion: 'none', doc: 'beyond 4.2.5: spool (events past buffer_size wait in a file in childlogdir) or drop (4.2.5: the oldest is discarded)' },
+  { key: 'buffer_memory_maxbytes', type: 'byte_size', default: '4MB', expansion: 'none', doc: 'beyond 4.2.5: payload bytes a spooling pool holds in memory past buffer_size before events go to the spool file; 0 = straight to the spool' },
   { key: 'buffer_spool_maxbytes', type: 'byte_size', default: '256MB', expansion: 'none', doc: 'beyond 4.2.5: cap of the spool file; past it events are dropped and counted; 0 = bounded only by the disk' },
   { key: 'busy_timeout', type: 'integer', default: 0, expansion: 'none', doc: 'beyond 4.2.5: seconds a listener may take to answer before it is restarted; 0 = no limit' },
 ];

@@ -51,6 +51,7 @@ export function attachListenerPools(supervisor: Supervisor, bus: EventBus, seria
       logger,
       overflow: settings.overflow,
       spool,
+      memoryBytes: settings.memoryMaxBytes,
       busyTimeoutMs: settings.busyTimeout * 1000,
       onProtocolViolation: (listener) => restartListener(listeners.get(listener)!),
     });

@@ -31,9 +31,14 @@ export function encodeEnvelope(fields: EnvelopeFields, event: SupervisorEvent, p
   const body = Buffer.from(payload, 'utf8');
   // as many bytes as UTF-16 units means all ASCII (the usual case): no need to walk the text
   const length = body.length === payload.length ? payload.length : codePointLength(payload);
+  return envelopeOf(fields, event.type, body, length);
+}
+
+/** The envelope of a payload already in bytes, `chars` its length in code points: nothing is decoded or rendered. */
+export function envelopeOf(fields: EnvelopeFields, eventname: string, body: Buffer, chars: number): Buffer {
   const header = Buffer.from(
     `ver:3.0 server:${fields.server} serial:${fields.serial} pool:${fields.pool} ` +
-      `poolserial:${fields.poolserial} eventname:${event.type} len:${length}\n`,
+      `poolserial:${fields.poolserial} eventname:${eventname} len:${chars}\n`,
     'utf8',
   );
   return Buffer.concat([header, body], header.length + body.length);

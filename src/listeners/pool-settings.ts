@@ -4,9 +4,17 @@ import { PyValueError } from '../config/python.js';
 import type { GroupConfig } from '../config/types.js';
 import { DEFAULT_SPOOL_MAX_BYTES } from './spool.js';
 
+/**
+ * buffer_memory_maxbytes when unset (docs/decisions/0021): a burst of this much output reaches a
+ * slow listener without touching the disk, while the daemon's memory stays within a few MiB of
+ * 4.2.5's (its own buffer holds 10 events of up to 128 KiB).
+ */
+export const DEFAULT_MEMORY_TIER_BYTES = 4 * 1024 * 1024;
+
 export const POOL_KEYS = {
   overflow: 'buffer_overflow',
   spoolMaxBytes: 'buffer_spool_maxbytes',
+  memoryMaxBytes: 'buffer_memory_maxbytes',
   busyTimeout: 'busy_timeout',
 } as const;
 
@@ -18,6 +26,8 @@ export interface PoolSettings {
   overflow: 'drop' | 'spool';
   /** cap of the spool file in bytes (default DEFAULT_SPOOL_MAX_BYTES); 0 = bounded by the disk */
   spoolMaxBytes: number;
+  /** spool mode: payload bytes held in memory past buffer_size before the spool file (default DEFAULT_MEMORY_TIER_BYTES) */
+  memoryMaxBytes: number;
   /** seconds a listener may stay BUSY before it is restarted and its event re-sent; 0 = forever (4.2.5) */
   busyTimeout: number;
 }
@@ -44,6 +54,11 @@ export function readPoolSettings(group: GroupConfig): PoolSettings {
     spoolMaxBytes: read(POOL_KEYS.spoolMaxBytes, DEFAULT_SPOOL_MAX_BYTES, (v) => {
       const n = byteSize(v);
       if (n < 0) throw new Error(`must be 0 (bounded by the disk) or more bytes, got ${v}`);
+      return n;
+    }),
+    memoryMaxBytes: read(POOL_KEYS.memoryMaxBytes, DEFAULT_MEMORY_TIER_BYTES, (v) => {
+      const n = byteSize(v);
+      if (n < 0) throw new Error(`must be 0 (straight to the spool) or more bytes, got ${v}`);
       return n;
     }),
     busyTimeout: read(POOL_KEYS.busyTimeout, 0, (v) => {

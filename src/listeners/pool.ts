@@ -5,10 +5,11 @@
 import type { Logger } from '../logging/logger.js';
 import type { EventTypeName } from '../config/events.js';
 import { expandSubscription, type EventSerials } from '../events/bus.js';
-import { encodeEnvelope } from '../events/envelope.js';
+import { envelopeOf } from '../events/envelope.js';
 import type { SupervisorEvent } from '../events/types.js';
 import { ListenerProtocol, type ProtocolEvent } from './protocol.js';
-import { SpoolCorruptError, type EventSpool, type SpooledItem } from './spool.js';
+import { SpoolCorruptError, type EventSpool } from './spool.js';
+import { compactEvent, toWireEvent, type WireEvent } from './wire-event.js';
 
 export interface PoolListener {
   readonly name: string;
@@ -43,11 +44,16 @@ export interface PoolOptions {
    */
   overflow?: 'drop' | 'spool';
   spool?: EventSpool;
+  /**
+   * Spool mode: payload bytes held in memory past bufferSize before anything goes to the spool
+   * file (docs/decisions/0021); 0 = straight to the spool, as before.
+   */
+  memoryBytes?: number;
   /** a listener BUSY longer than this is restarted and its event re-sent; 0 = wait forever (4.2.5) */
   busyTimeoutMs?: number;
 }
 
-type Buffered = SpooledItem;
+type Buffered = WireEvent;
 
 /**
  * What a pool held when its run ended with a reload, for the next run's pool of the same name
@@ -71,7 +77,7 @@ export function backlogSize(backlog: PoolBacklog): { events: number; lines: numb
 }
 
 function linesIn(item: Buffered): number {
-  return 'lines' in item.event ? item.event.lines.length : 0;
+  return item.lineCount;
 }
 
 export interface PoolStats {
@@ -83,7 +89,7 @@ export interface PoolStats {
   droppedLines: number;
   /** events ever written to the spool file (each comes back as the buffer drains) */
   spoolWrites: number;
-  /** events held in memory */
+  /** events held in memory (the buffer and the memory tier past it) */
   buffered: number;
   /** events held in the spool file */
   spooled: number;
@@ -94,6 +100,10 @@ export interface PoolStats {
 export class ListenerPool {
   readonly name: string;
   private readonly buffer: Buffered[] = [];
+  /** spool mode: events past the buffer, oldest first, before any goes to the spool file */
+  private memory: Buffered[] = [];
+  private memoryHead = 0;
+  private memoryHeld = 0;
   private listeners: PoolListener[] = [];
   private readonly protocols = new Map<PoolListener, ListenerProtocol>();
   private readonly inFlight = new Map<PoolListener, Buffered>();
@@ -122,7 +132,7 @@ export class ListenerPool {
 
   get stats(): PoolStats {
     const spool = this.spool;
-    return { ...this.counters, buffered: this.buffer.length, spooled: spool?.length ?? 0, spoolBytes: spool?.bytes ?? 0 };
+    return { ...this.counters, buffered: this.buffer.length + this.memory.length - this.memoryHead, spooled: spool?.length ?? 0, spoolBytes: spool?.bytes ?? 0 };
   }
 
   /** The pool's processes in pool order (priority, then name); a new spawn resets its protocol. */
@@ -138,7 +148,9 @@ export class ListenerPool {
   /** A bus delivery: buffer it (spooling or dropping the oldest when full) and try to dispatch. */
   accept(event: SupervisorEvent): void {
     const serial = this.options.serials.serialOf(event);
-    const item: Buffered = { event, serial, poolserial: this.nextPoolserial };
+    const item = toWireEvent({ event, serial, poolserial: this.nextPoolserial });
+    // the payload is the event from now on: the lines' strings need not live as long as it waits
+    item.event = compactEvent(event, item.payload);
     this.nextPoolserial = this.nextPoolserial >= Number.MAX_SAFE_INTEGER ? 0 : this.nextPoolserial + 1;
     this.counters.accepted++;
     const spool = this.spooling();
@@ -161,9 +173,16 @@ export class ListenerPool {
 
   /** Once anything is spooled, newer events queue behind it on disk, so order is kept. */
   private acceptSpooling(item: Buffered, spool: EventSpool): void {
-    if (this.buffer.length < this.options.bufferSize && spool.length === 0) {
-      this.buffer.push(item);
-      return;
+    if (spool.length === 0) {
+      if (this.buffer.length < this.options.bufferSize && this.memoryLength() === 0) {
+        this.buffer.push(item);
+        return;
+      }
+      if (this.memoryHeld + item.payload.length <= (this.options.memoryBytes ?? 0)) {
+        this.memory.push(item);
+        this.memoryHeld += item.payload.length;
+        return;
+      }
     }
     try {
       spool.push(item);
@@ -319,7 +338,7 @@ export class ListenerPool {
     const inFlight = [...this.inFlight.values()].sort((a, b) => a.serial - b.serial);
     this.inFlight.clear();
     const backlog: PoolBacklog = {
-      items: [...inFlight, ...this.buffer.splice(0)],
+      items: [...inFlight, ...this.buffer.splice(0), ...this.takeMemory()],
       spool: this.spool,
       nextPoolserial: this.nextPoolserial,
       subscribed: this.wanted,
@@ -388,7 +407,9 @@ export class ListenerPool {
     }
   }
 
+  /** The buffer takes from the memory tier first (older), then from the spool file. */
   private refillFromSpool(): void {
+    while (this.buffer.length < this.options.bufferSize && this.memoryLength() > 0) this.buffer.push(this.shiftMemory());
     const spool = this.spool;
     if (!spool) return;
     while (this.buffer.length < this.options.bufferSize) {
@@ -396,6 +417,33 @@ export class ListenerPool {
       if (!item) return;
       this.buffer.push(item);
     }
+  }
+
+  private memoryLength(): number {
+    return this.memory.length - this.memoryHead;
+  }
+
+  private shiftMemory(): Buffered {
+    const item = this.memory[this.memoryHead]!;
+    this.memory[this.memoryHead++] = undefined as unknown as Buffered;
+    this.memoryHeld -= item.payload.length;
+    // a queue by index (shift() moves every element): compacted once the consumed half dominates
+    if (this.memoryHead === this.memory.length) {
+      this.memory = [];
+      this.memoryHead = 0;
+    } else if (this.memoryHead > 1024 && this.memoryHead * 2 > this.memory.length) {
+      this.memory = this.memory.slice(this.memoryHead);
+      this.memoryHead = 0;
+    }
+    return item;
+  }
+
+  private takeMemory(): Buffered[] {
+    const items = this.memory.slice(this.memoryHead);
+    this.memory = [];
+    this.memoryHead = 0;
+    this.memoryHeld = 0;
+    return items;
   }
 
   /** The spool's oldest event; undefined when it is empty or could not be read back (then counted). */
@@ -411,9 +459,11 @@ export class ListenerPool {
   }
 
   private trySend(listener: PoolListener, item: Buffered): boolean {
-    const envelope = encodeEnvelope(
+    const envelope = envelopeOf(
       { server: this.options.identifier, serial: item.serial, pool: this.name, poolserial: item.poolserial },
-      item.event,
+      item.event.type,
+      item.payload,
+      item.payloadChars,
     );
     if (!listener.send(envelope)) {
       this.options.logger.debug(`epipe occurred while sending event ${item.serial} to listener ${listener.name}, listener state unchanged`);

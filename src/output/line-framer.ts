@@ -7,7 +7,9 @@ export type OutputStream = 'stdout' | 'stderr';
 export interface OutputLine {
   stream: OutputStream;
   /** the line without its newline, decoded as UTF-8 (invalid bytes become U+FFFD) */
-  text: string;
+  readonly text: string;
+  /** the line's bytes without its newline, as read (a view of the chunk: not to be kept beyond the line) */
+  readonly bytes: Buffer;
   /** capture time of the line's first byte, epoch milliseconds */
   time: number;
   /**
@@ -43,6 +45,26 @@ export function characterBoundary(bytes: Buffer, limit: number): number {
   const length = lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
   return start + length > limit ? start : limit;
 }
+/**
+ * A line whose text is decoded only when asked: PROCESS_LOG to a listener pool goes from the
+ * bytes to the envelope (docs/decisions/0021), and most lines are never needed as text.
+ */
+class FramedLine implements OutputLine {
+  private decoded: string | undefined;
+  readonly cut?: 'split' | 'partial';
+  constructor(
+    readonly stream: OutputStream,
+    readonly bytes: Buffer,
+    readonly time: number,
+    cut: OutputLine['cut'],
+  ) {
+    if (cut) this.cut = cut;
+  }
+  get text(): string {
+    return (this.decoded ??= this.bytes.toString('utf8'));
+  }
+}
+
 /**
  * Whole lines out of a stream of chunks. An unfinished line is held until its newline comes, or
  * until the owner calls flushPartial() (the channel does once the pipe has been quiet for a while
@@ -99,9 +121,7 @@ export class LineFramer {
 
   private release(lines: OutputLine[], cut: OutputLine['cut']): void {
     const bytes = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held, this.heldBytes);
-    const line: OutputLine = { stream: this.options.stream, text: bytes.toString('utf8'), time: this.heldSince };
-    if (cut) line.cut = cut;
-    lines.push(line);
+    lines.push(new FramedLine(this.options.stream, bytes, this.heldSince, cut));
     this.held = [];
     this.heldBytes = 0;
   }

@@ -48,7 +48,8 @@ test('ENOSPC under a pool spool (a full tmpfs): every line of the firehose is de
   fs.writeFileSync(
     conf,
     `[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${small}\n${RPC_SECTIONS(socket)}` +
-      `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG_STDOUT\nstartsecs=0\nstderr_logfile=${dir}/listener.err\n` +
+      // no memory tier: the firehose (1.5 MB) would wait in memory instead of reaching the spool
+      `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG_STDOUT\nstartsecs=0\nbuffer_memory_maxbytes=0\nstderr_logfile=${dir}/listener.err\n` +
       `environment=RECORD_FILE="${dir}/rec.jsonl",GATE="${dir}/gate"\n` +
       `[program:w]\ncommand=${FIREHOSE} ${lines}\nstdout_events_enabled=true\nstdout_logfile=NONE\nstderr_logfile=NONE\nautostart=false\nautorestart=false\nstartsecs=0\n`,
   );

@@ -21,9 +21,12 @@ interface Recorded {
   data: string;
 }
 
+// these tests are about the spool file: no memory tier between the buffer and it (4.2.5 ignores the key)
+const SPOOL_AT_ONCE = 'buffer_memory_maxbytes=0\n';
+
 // GATE: the listener answers its first event only once the file exists
 const pool = (extra: string): string =>
-  `[eventlistener:l]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nstartsecs=0\n${extra}` +
+  `[eventlistener:l]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nstartsecs=0\n${SPOOL_AT_ONCE}${extra}` +
   `environment=RECORD_FILE="{DIR}/rec.jsonl",GATE="{DIR}/gate",DELAY="0.2"\n`;
 
 const records = (dir: string): Recorded[] => readJsonLines<Recorded>(path.join(dir, 'rec.jsonl'));
@@ -119,7 +122,7 @@ test("buffer_overflow=drop: 4.2.5's drop-oldest, the same events as the real 4.2
 /** A pool `l` (and a `m` like it when asked) whose listener holds its first event until {DIR}/gate exists, answering at once after that. */
 function gatedPools(dir: string, socket: string, { events = 'REMOTE_COMMUNICATION', withM = false } = {}): string {
   const section = (name: string) =>
-    `[eventlistener:${name}]\ncommand=${LISTENER}\nevents=${events}\nbuffer_size=2\nstartsecs=0\n` +
+    `[eventlistener:${name}]\ncommand=${LISTENER}\nevents=${events}\nbuffer_size=2\nstartsecs=0\n${SPOOL_AT_ONCE}` +
     `environment=RECORD_FILE="${dir}/rec-${name}.jsonl",GATE="${dir}/gate"\n`;
   return writeConfig(
     dir,

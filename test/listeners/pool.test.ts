@@ -293,3 +293,52 @@ test('a reload hands a pool\'s events to the next run\'s pool: taken over in ord
   assert.equal(fs.existsSync(path.join(dir, 'again.spool')), false, 'the carried spool is read and removed');
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('the memory tier: past buffer_size events wait in memory up to its bytes, then in the spool file; all come out in order, whole, each once', async () => {
+  const { EventSpool } = await import('../../src/listeners/spool.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+  const spool = new EventSpool(path.join(dir, 'p.spool'));
+  const results: string[] = [];
+  const pool = new ListenerPool({
+    name: 'p', events: ['PROCESS_LOG'], bufferSize: 3, identifier: 's', serials: new EventSerials(), logger: new MemoryLogger(),
+    overflow: 'spool', spool, memoryBytes: 1000,
+    // a custom result handler sees the event's lines, cut back out of its bytes past the buffer
+    resultHandler: (event, body) => {
+      if ('lines' in event) results.push(event.lines.join('|'));
+      return body.equals(Buffer.from('OK')) ? 'accepted' : 'rejected';
+    },
+  });
+  const l = new FakeListener('p_0');
+  pool.setListeners([l]);
+  // each payload is about 65 bytes: 3 in the buffer, 15 in memory, the rest in the file
+  const event = (i: number): SupervisorEvent => ({
+    type: 'PROCESS_LOG_STDOUT', time: 0, processname: 'w', groupname: 'w', pid: 1, channel: 'stdout', lines: [`a${i} ☃`, `b${i} 😀`, ''],
+  });
+  for (let i = 0; i < 30; i++) pool.accept(event(i));
+  assert.ok(!fs.existsSync(spool.path) || fs.statSync(spool.path).size > 0);
+  const spooled = pool.stats.spooled;
+  assert.ok(spooled > 0 && spooled < 27, `some in memory, the rest in the file (spooled ${spooled})`);
+  assert.equal(pool.stats.buffered + spooled, 30);
+  // the first 3 + memory tier are never written to the file
+  assert.equal(pool.stats.spoolWrites, spooled);
+  // an event accepted while the file holds some goes behind them, not into memory
+  pool.accept(event(30));
+  assert.equal(pool.stats.spooled, spooled + 1);
+
+  pool.listenerOutput(l, Buffer.from('READY\n'));
+  while (pool.protocolState(l) === 'BUSY') pool.listenerOutput(l, Buffer.from('RESULT 2\nOKREADY\n'));
+  assert.equal(l.received.length, 31);
+  l.received.forEach((envelope, i) => {
+    const body = `processname:w groupname:w pid:1 channel:stdout\na${i} ☃\nb${i} 😀\n\n`;
+    assert.equal(envelope.slice(envelope.indexOf('\n') + 1), body);
+    // len: counts code points, as 4.2.5's Python does
+    assert.match(headers(envelope), new RegExp(` poolserial:${i} eventname:PROCESS_LOG_STDOUT len:${[...body].length}$`));
+  });
+  assert.deepEqual(results, Array.from({ length: 31 }, (_, i) => `a${i} ☃|b${i} 😀|`));
+  assert.deepEqual([pool.stats.buffered, pool.stats.spooled, pool.stats.dropped], [0, 0, 0]);
+  spool.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -116,6 +116,52 @@ test('100,000 lines through a PROCESS_LOG listener with the default settings (sp
   assert.doesNotMatch(daemon.mainLog(), /discard/);
 });
 
+test('many lines per event, through the buffer, the memory tier and the spool file: every consumer gets each line whole, once, in order', async (t) => {
+  // a pool of 3 listeners taking 50 ms per event behind a buffer of 2 (events go to whichever is free: the serials give
+  // the order), a memory tier of 256 KiB (a few events) so that the firehose overflows into the spool file too, and
+  // a plugin on the same lines;
+  // characters of 2, 3 and 4 UTF-8 bytes in every line
+  const suffix = ' é☃😀';
+  const total = 100_000;
+  const { dir, socket, daemon } = daemonWith(
+    `[eventlistener:l]\ncommand=${LISTENER}\nevents=PROCESS_LOG\nnumprocs=3\nprocess_name=l_%(process_num)d\nbuffer_size=2\n` +
+      `buffer_memory_maxbytes=256KB\nenvironment=RECORD_FILE="{DIR}/rec-%(process_num)d.jsonl",DELAY="0.05"\n` +
+      `[program:w]\ncommand=${WRITER(total)} "${suffix}"\nenvironment=PYTHONIOENCODING="utf-8"\nstdout_events_enabled=true\nautorestart=false\nstartsecs=0\nautostart=false\n` +
+      `[plugin:rec]\nmodule=${FIXTURES}/record-events-json.mjs\nevents=PROCESS_LOG\nprograms=w\nfile={DIR}/plugin.jsonl\n`,
+  );
+  t.after(() => daemon.stop());
+  await daemon.waitForLog(/success: l_0 entered RUNNING[^]*/);
+  await waitFor(() => (daemon.mainLog().match(/success: l_\d entered RUNNING/g) ?? []).length === 3, 10_000, 'three listeners RUNNING');
+  await rpcCall(socket, 'supervisor.startProcess', ['w', false]);
+
+  const listened = () => [0, 1, 2].flatMap((n) => records(path.join(dir, `rec-${n}.jsonl`))).sort((a, b) => a.serial - b.serial);
+  const count = (rs: Recorded[]) => rs.reduce((n, r) => n + (r.data ?? '').split('\n').length - 1, 0);
+  await waitFor(() => count(listened()) >= total, 60_000, `${total} lines at the listeners (have ${count(listened())})`);
+  const events = listened();
+  const expected = (i: number) => `line ${i} of the firehose${suffix}`;
+  const check = (who: string, lines: string[]) => {
+    assert.equal(lines.length, total, `${who}: every line once`);
+    lines.forEach((line, i) => {
+      if (line !== expected(i)) assert.fail(`${who}: line ${i} is ${JSON.stringify(line)}`);
+    });
+  };
+  // each event is whole lines: its data ends with a newline
+  for (const e of events) assert.ok(e.data?.endsWith('\n'), `event ${e.serial} ends inside a line: ${JSON.stringify(e.data?.slice(-40))}`);
+  check('the pool', events.flatMap((r) => r.data!.split('\n').slice(0, -1)));
+  assert.ok(events.length < total / 2, `lines are batched (${events.length} events for ${total} lines)`);
+  assert.ok(new Set(events.map((e) => e.pid)).size > 1, 'more than one listener of the pool took events');
+
+  const plugged = () => readJsonLines<{ lines: string[] }>(path.join(dir, 'plugin.jsonl'));
+  await waitFor(() => plugged().reduce((n, e) => n + e.lines.length, 0) >= total, 30_000, 'the plugin\'s lines');
+  check('the plugin', plugged().flatMap((e) => e.lines));
+
+  // the firehose went past the 256 KiB in memory: some of it waited in the spool file
+  const metrics = await (await import('../metrics/scrape.js')).getOverSocket(socket, '/metrics');
+  const spoolWrites = (await import('../metrics/scrape.js')).parseMetrics(metrics.body).value('supervisor_listener_pool_events_spooled_total', { pool: 'l' });
+  assert.ok(spoolWrites > 0, `events went through the spool file (${spoolWrites} of ${events.length} events)`);
+  assert.doesNotMatch(daemon.mainLog(), /discard/);
+});
+
 test('with 4.2.5\'s buffer (buffer_overflow=drop), the reported drop count equals the lines missing', async (t) => {
   const { dir, daemon } = daemonWith(
     // a listener that takes 50 ms per event: the writer's events outrun it whatever their size

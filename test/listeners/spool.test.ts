@@ -25,7 +25,7 @@ function poolSettings(keys: string) {
 }
 
 test('by default a pool spools past buffer_size, up to 256 MiB; the schema (and echo_supervisord_conf) says the same', () => {
-  assert.deepEqual(poolSettings(''), { overflow: 'spool', spoolMaxBytes: 256 * 1024 * 1024, busyTimeout: 0 });
+  assert.deepEqual(poolSettings(''), { overflow: 'spool', spoolMaxBytes: 256 * 1024 * 1024, memoryMaxBytes: 4 * 1024 * 1024, busyTimeout: 0 });
   assert.equal(DEFAULT_SPOOL_MAX_BYTES, byteSize(String(keySpec('eventlistener', 'buffer_spool_maxbytes').default)));
   assert.equal(keySpec('eventlistener', 'buffer_overflow').default, 'spool');
 });
@@ -86,20 +86,21 @@ test('a spool record that does not read back whole and intact is never taken for
   fs.closeSync(fd);
   assert.throws(() => torn.shift(), (err: unknown) => {
     assert.ok(err instanceof SpoolCorruptError, String(err));
-    assert.match(err.message, /torn\.spool cannot be read back at byte 0: its record claims 4294967280 bytes where \d+ were written/);
+    assert.match(err.message, /torn\.spool cannot be read back at byte 0: its record claims 42949\d{5} bytes where \d+ were written/);
     assert.deepEqual([err.events, err.lines], [3, 3]);
     return true;
   });
   assert.deepEqual([torn.length, torn.bytes, torn.lines], [0, 0, 0], 'emptied: what it held is counted lost, not read');
 
-  // one byte changed inside the second record's JSON: the first comes back, the checksum stops the rest
+  // one byte changed inside the second record's payload (its line): the first comes back, the checksum stops the rest
   const flipped = new EventSpool(path.join(dir, 'flipped.spool'));
   t.after(() => flipped.close());
   fill(flipped);
   const bytes = fs.readFileSync(flipped.path);
-  const second = bytes.indexOf('"lines":["1"]');
+  const second = bytes.indexOf('channel:stdout\n1\n');
+  assert.ok(second > 0);
   const out = fs.openSync(flipped.path, 'r+');
-  fs.writeSync(out, Buffer.from('7'), 0, 1, second + '"lines":["'.length);
+  fs.writeSync(out, Buffer.from('7'), 0, 1, second + 'channel:stdout\n'.length);
   fs.closeSync(out);
   assert.equal(firstLine(flipped.shift()), '0');
   assert.throws(() => flipped.shift(), (err: unknown) => err instanceof SpoolCorruptError && /fails its checksum/.test(err.message) && err.events === 2 && err.lines === 2);

@@ -51,7 +51,7 @@ test('/metrics counts what the daemon did, over the unix socket and inet with au
       `startsecs=0\nenvironment_file=${dir}/pair-%(process_num)s.env\n` +
       `[eventlistener:ok]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nenvironment=RECORD_FILE="${record('ok')}"\n` +
       `[eventlistener:dropping]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nbuffer_overflow=drop\nenvironment=MODE="hang-first",RECORD_FILE="${record('dropping')}"\n` +
-      `[eventlistener:spooling]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nbuffer_overflow=spool\nenvironment=MODE="hang-first",RECORD_FILE="${record('spooling')}"\n` +
+      `[eventlistener:spooling]\ncommand=${LISTENER}\nevents=REMOTE_COMMUNICATION\nbuffer_size=2\nbuffer_overflow=spool\nbuffer_memory_maxbytes=0\nenvironment=MODE="hang-first",RECORD_FILE="${record('spooling')}"\n` +
       `[plugin:counter]\nmodule=${fixture('count-lines.mjs')}\nevents=REMOTE_COMMUNICATION\nfile=${dir}/counted\n` +
       `[plugin:stuck]\nmodule=${fixture('hangs.mjs')}\nevents=REMOTE_COMMUNICATION\nqueue_size=2\ncall_timeout=120\nflush_timeout=0.1\n`;
   const setPairLines = (num: number, lines: number): void => fs.writeFileSync(path.join(dir, `pair-${num}.env`), `LINES=${lines}\n`);

@@ -208,7 +208,7 @@ function valueOf(spec: KeySpec, dir: string): fc.Arbitrary<string> {
 }
 
 // keys of ours that 4.2.5 ignores (an oracle run leaves them out: we check them, 4.2.5 cannot)
-const BEYOND_425_EXTRA_KEYS = ['buffer_overflow', 'buffer_spool_maxbytes', 'busy_timeout'];
+const BEYOND_425_EXTRA_KEYS = ['buffer_overflow', 'buffer_spool_maxbytes', 'buffer_memory_maxbytes', 'busy_timeout'];
 const OTHER_EXTRA_KEYS = ['module', 'events', 'nosuchkey'];
 
 function isBeyond425(spec: KeySpec): boolean {

@@ -1,26 +1,61 @@
 #!/usr/bin/env node
 // Runs in this very process (no wrapper fork), so signals and getPID() reach the daemon itself.
-// CommonJS (bin/package.json), like the one-file bundle it loads (scripts/bundle.mjs, built with
-// dist/): every supervisorctl call pays its start, and a CommonJS start skips the ES module loader.
+// Every supervisorctl call (an exec probe every few seconds) pays for its start, so this entry is
+// CommonJS (bin/package.json: no ES module loader) and runs the one-file CommonJS bundle
+// (scripts/bundle.mjs) compiled from V8's code cache written with it: docs/decisions/0014.
 // A bare `tsc -p .` since the last bundle leaves it older than the modules: then they run (through
 // import()), so what runs is always what was built.
 'use strict';
-const { statSync } = require('node:fs');
+const fs = require('node:fs');
 const path = require('node:path');
+const vm = require('node:vm');
 
-const bundle = path.join(__dirname, '..', 'dist', 'bundle', 'supervisorctl.cjs');
-const modules = path.join(__dirname, '..', 'dist', 'src', 'cli', 'supervisorctl.js');
+const BUNDLE = path.join(__dirname, '..', 'dist', 'bundle', 'supervisorctl.cjs');
+const CODE_CACHE = `${BUNDLE}.cache`;
+const MODULES = path.join(__dirname, '..', 'dist', 'src', 'cli', 'supervisorctl.js');
 
 function mtime(file) {
   try {
-    return statSync(file).mtimeMs;
+    return fs.statSync(file).mtimeMs;
   } catch {
     return -Infinity;
   }
 }
 
-if (mtime(bundle) >= mtime(modules)) {
-  require(bundle).main();
+/**
+ * The bundle compiled as require() would, but from the code cache when there is one as new as the
+ * bundle: V8 checks the cache's V8 version, flags and source length, not the text, so the age
+ * check keeps a cache from another bundle of the same length out. Returns { exports, script }.
+ */
+function loadBundle() {
+  // node:module's own class (require('node:module') without loading that module's extras)
+  const Module = module.constructor;
+  // import() (supervisorctl events loads ws so) needs node's loader, which a vm.Script gets only
+  // with this option (node 20.12 and later): without it, the plain require() without a cache
+  const importModuleDynamically = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (importModuleDynamically === undefined) return { exports: require(BUNDLE), script: null };
+  let cachedData;
+  if (mtime(CODE_CACHE) >= mtime(BUNDLE)) {
+    try {
+      cachedData = fs.readFileSync(CODE_CACHE);
+    } catch {
+      // unreadable: compile without it
+    }
+  }
+  const source = fs.readFileSync(BUNDLE, 'utf8');
+  // the function require() would make of the file, so the bundle runs as a CommonJS module
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+  const script = new vm.Script(wrapped, { filename: BUNDLE, cachedData, importModuleDynamically });
+  const bundleModule = { exports: {}, filename: BUNDLE };
+  script.runInThisContext().call(bundleModule.exports, bundleModule.exports, Module.createRequire(BUNDLE), bundleModule, BUNDLE, path.dirname(BUNDLE));
+  return { exports: bundleModule.exports, script };
+}
+
+if (require.main !== module) {
+  // scripts/bundle-cache.cjs writes the code cache through the same loader
+  module.exports = { loadBundle, BUNDLE, CODE_CACHE };
+} else if (mtime(BUNDLE) >= mtime(MODULES)) {
+  loadBundle().exports.main();
 } else {
-  import(require('node:url').pathToFileURL(modules).href).then(({ main }) => main());
+  import(require('node:url').pathToFileURL(MODULES).href).then(({ main }) => main());
 }

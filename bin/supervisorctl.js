@@ -30,10 +30,6 @@ function mtime(file) {
 function loadBundle() {
   // node:module's own class (require('node:module') without loading that module's extras)
   const Module = module.constructor;
-  // import() (supervisorctl events loads ws so) needs node's loader, which a vm.Script gets only
-  // with this option (node 20.12 and later): without it, the plain require() without a cache
-  const importModuleDynamically = vm.constants && vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (importModuleDynamically === undefined) return { exports: require(BUNDLE), script: null };
   let cachedData;
   if (mtime(CODE_CACHE) >= mtime(BUNDLE)) {
     try {
@@ -45,7 +41,9 @@ function loadBundle() {
   const source = fs.readFileSync(BUNDLE, 'utf8');
   // the function require() would make of the file, so the bundle runs as a CommonJS module
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
-  const script = new vm.Script(wrapped, { filename: BUNDLE, cachedData, importModuleDynamically });
+  // (no importModuleDynamically: node 20 gives such a script no import(), so the bundle has none,
+  // which scripts/bundle.mjs checks)
+  const script = new vm.Script(wrapped, { filename: BUNDLE, cachedData });
   const bundleModule = { exports: {}, filename: BUNDLE };
   script.runInThisContext().call(bundleModule.exports, bundleModule.exports, Module.createRequire(BUNDLE), bundleModule, BUNDLE, path.dirname(BUNDLE));
   return { exports: bundleModule.exports, script };

@@ -13,10 +13,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sv-bundle-cache-'));
 const conf = path.join(dir, 'supervisord.conf');
 fs.writeFileSync(conf, `[supervisorctl]\nserverurl=unix://${path.join(dir, 'no-daemon.sock')}\n`);
 const { exports: ctl, script } = loadBundle();
-if (script === null) {
-  console.error('bundle-cache: this node cannot compile the bundle from a cache (node 20.12 or later can): none written');
-  process.exit(0);
-}
 process.on('exit', () => {
   const partial = `${CODE_CACHE}.${process.pid}`;
   fs.writeFileSync(partial, script.createCachedData());

@@ -50,6 +50,12 @@ function unwrapBuiltins() {
     .replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__nodeBuiltin(require("$1"))')
     .replace(/^"use strict";$/m, '"use strict";\nvar __nodeBuiltin = (mod) => Object.create(mod, { default: { value: mod } });');
   if (!edited.includes('var __nodeBuiltin')) throw new Error('bundle: no "use strict" line at the top of the bundle to put __nodeBuiltin after');
+  // bin/supervisorctl.js runs the bundle as a vm.Script, which has no import() on node 20
+  const dynamicImport = /\bimport\(\s*["'`]/.exec(edited);
+  if (dynamicImport) {
+    const line = edited.slice(0, dynamicImport.index).split('\n').length;
+    throw new Error(`bundle: ${path.relative(root, CTL_BUNDLE)} line ${line} has an import(), which fails where the bundle runs: use createRequire(import.meta.url)(...) as src/ctl/event-stream.ts does`);
+  }
   fs.writeFileSync(CTL_BUNDLE, edited);
 }
 

@@ -16,7 +16,7 @@ const MODULES = path.join(__dirname, '..', 'dist', 'src', 'cli', 'supervisorctl.
 
 function mtime(file) {
   try {
-    return fs.statSync(file).mtimeMs;
+    return fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
   } catch {
     return -Infinity;
   }
@@ -27,11 +27,11 @@ function mtime(file) {
  * bundle: V8 checks the cache's V8 version, flags and source length, not the text, so the age
  * check keeps a cache from another bundle of the same length out. Returns { exports, script }.
  */
-function loadBundle() {
+function loadBundle(bundleMtime = mtime(BUNDLE)) {
   // node:module's own class (require('node:module') without loading that module's extras)
   const Module = module.constructor;
   let cachedData;
-  if (mtime(CODE_CACHE) >= mtime(BUNDLE)) {
+  if (mtime(CODE_CACHE) >= bundleMtime) {
     try {
       cachedData = fs.readFileSync(CODE_CACHE);
     } catch {
@@ -52,8 +52,8 @@ function loadBundle() {
 if (require.main !== module) {
   // scripts/bundle-cache.cjs writes the code cache through the same loader
   module.exports = { loadBundle, BUNDLE, CODE_CACHE };
-} else if (mtime(BUNDLE) >= mtime(MODULES)) {
-  loadBundle().exports.main();
 } else {
-  import(require('node:url').pathToFileURL(MODULES).href).then(({ main }) => main());
+  const bundleMtime = mtime(BUNDLE);
+  if (bundleMtime >= mtime(MODULES)) loadBundle(bundleMtime).exports.main();
+  else import(require('node:url').pathToFileURL(MODULES).href).then(({ main }) => main());
 }

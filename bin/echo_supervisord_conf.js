@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Runs in this very process (no wrapper fork), so signals and getPID() reach the daemon itself.
-import { main } from '../dist/src/cli/echo_supervisord_conf.js';
-
-await main();
+// CommonJS, like every bin/ script (bin/package.json: supervisorctl starts faster so).
+'use strict';
+import('../dist/src/cli/echo_supervisord_conf.js').then(({ main }) => main());

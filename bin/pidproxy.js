@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Runs in this very process (no wrapper fork), so signals and getPID() reach the daemon itself.
-import { main } from '../dist/src/cli/pidproxy.js';
-
-await main();
+// CommonJS, like every bin/ script (bin/package.json: supervisorctl starts faster so).
+'use strict';
+import('../dist/src/cli/pidproxy.js').then(({ main }) => main());

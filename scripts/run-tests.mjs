@@ -46,7 +46,7 @@ function findTests(dir) {
 // the tests run bin/supervisorctl.js, which takes the bundle only when it is as new as dist/src: a
 // bare `tsc -p .` since the last bundle would otherwise leave the shipped path untested
 if (bundleIsStale()) {
-  console.log('run-tests: dist/bundle/supervisorctl.js is older than dist/src: rebundling');
+  console.log('run-tests: dist/bundle/supervisorctl.cjs is older than dist/src: rebundling');
   await bundleSupervisorctl();
 }
 

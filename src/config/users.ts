@@ -35,18 +35,25 @@ function readColonFile(file: string): string[][] {
     .map((line) => line.split(':'));
 }
 
-/** Reads /etc/passwd and /etc/group once; the first record of a name or id wins, as with getpwnam. */
+/**
+ * Reads /etc/passwd and /etc/group once, at the first lookup (most configs never look one up, and
+ * every supervisorctl call reads its config); the first record of a name or id wins, as with getpwnam.
+ */
 export function fileUserDatabase(passwdFile = '/etc/passwd', groupFile = '/etc/group'): UserDatabase {
-  const users = readColonFile(passwdFile)
-    .filter((f) => f.length >= 4)
-    .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '' }));
-  const groups = readColonFile(groupFile)
-    .filter((f) => f.length >= 3)
-    .map((f) => ({ name: f[0]!, gid: Number(f[2]) }));
+  let users: PasswdEntry[] | undefined;
+  let groups: GroupEntry[] | undefined;
+  const allUsers = (): PasswdEntry[] =>
+    (users ??= readColonFile(passwdFile)
+      .filter((f) => f.length >= 4)
+      .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '' })));
+  const allGroups = (): GroupEntry[] =>
+    (groups ??= readColonFile(groupFile)
+      .filter((f) => f.length >= 3)
+      .map((f) => ({ name: f[0]!, gid: Number(f[2]) })));
   return {
-    userByName: (name) => users.find((u) => u.name === name),
-    userById: (uid) => users.find((u) => u.uid === uid),
-    groupByName: (name) => groups.find((g) => g.name === name),
-    groupById: (gid) => groups.find((g) => g.gid === gid),
+    userByName: (name) => allUsers().find((u) => u.name === name),
+    userById: (uid) => allUsers().find((u) => u.uid === uid),
+    groupByName: (name) => allGroups().find((g) => g.name === name),
+    groupById: (gid) => allGroups().find((g) => g.gid === gid),
   };
 }

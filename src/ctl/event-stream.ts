@@ -1,5 +1,6 @@
 // The client of our daemon's /events WebSocket behind `supervisorctl events`: over the server URL's
 // TCP port or unix socket, with the same credentials as XML-RPC; each frame is one event's JSON.
+import { createRequire } from 'node:module';
 import type { Credentials } from './rpc-client.js';
 import { parseServerUrl } from './server-url.js';
 
@@ -39,8 +40,10 @@ export function eventsUrl(serverurl: string, query: EventQuery): string {
 }
 
 export async function openEventStream(serverurl: string, query: EventQuery, credentials: Credentials, sinks: EventStreamSinks): Promise<EventStream> {
-  // loaded here, not at the top: every other supervisorctl call (a probe every few seconds) would pay for ws
-  const { WebSocket } = await import('ws');
+  // loaded here, not at the top: every other supervisorctl call (a probe every few seconds) would pay
+  // for ws. require(), not import(): the bundle runs as a vm.Script (bin/supervisorctl.js), where
+  // import() has no loader on node 20
+  const { WebSocket } = createRequire(import.meta.url)('ws') as typeof import('ws');
   const headers: Record<string, string> = {};
   // as XML-RPC: credentials only when both are set
   if (credentials.username !== null && credentials.password !== null) {

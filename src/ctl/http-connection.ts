@@ -4,6 +4,7 @@
 // One request at a time, as 4.2.5's xmlrpc transport sends them; the body of an error status is
 // not read.
 import net from 'node:net';
+import { HttpResponseParser, type ResponseHead } from './http-response.js';
 
 export interface HttpResponse {
   status: number;
@@ -88,152 +89,50 @@ export class HttpConnection {
   }
 }
 
-/**
- * Status line, headers, then a Content-Length, chunked, or read-until-close body; a status other
- * than 200 ends the response at its headers.
- */
+/** One request's response, gathered: settles once, with the response or the reason there is none. */
 class ResponseReader {
-  private buffer: Buffer = Buffer.alloc(0);
-  private state: 'status' | 'headers' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'length' | 'until-close' = 'status';
-  private status = 0;
-  private reason = '';
-  private keepAlive = true;
-  private chunked = false;
-  private length: number | null = null;
-  private remaining = 0;
+  private readonly parser: HttpResponseParser;
   private readonly body: Buffer[] = [];
+  private head: ResponseHead = { status: 0, reason: '' };
   private settled = false;
-  private answered = false;
 
   constructor(
     private readonly done: (response: HttpResponse, keepAlive: boolean) => void,
     private readonly failed: (code: string, answered: boolean) => void,
-  ) {}
+  ) {
+    this.parser = new HttpResponseParser({
+      head: (head) => {
+        this.head = head;
+        if (head.status === 200) return true;
+        // an error status is all an XML-RPC client reads of such a response; the server may
+        // reset the connection right after it (401 before the request body was read)
+        this.finish(false);
+        return false;
+      },
+      data: (part) => this.body.push(part),
+      end: (keepAlive) => this.finish(keepAlive),
+      malformed: () => this.fail('EPROTO'),
+    });
+  }
 
   feed(chunk: Buffer): void {
-    this.answered = true;
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    while (!this.settled && this.step());
+    this.parser.feed(chunk);
   }
 
   fail(code: string): void {
     if (this.settled) return;
     this.settled = true;
-    this.failed(code, this.answered);
+    this.failed(code, this.parser.started);
   }
 
   /** The server closed the connection: the end of an until-close body, else a reset. */
   closed(): void {
-    if (this.state === 'until-close') this.finish(false);
-    else this.fail('ECONNRESET');
+    if (!this.parser.closed()) this.fail('ECONNRESET');
   }
 
   private finish(keepAlive: boolean): void {
     if (this.settled) return;
     this.settled = true;
-    this.done({ status: this.status, reason: this.reason, body: Buffer.concat(this.body) }, keepAlive);
-  }
-
-  private line(): string | null {
-    const at = this.buffer.indexOf('\r\n');
-    if (at < 0) return null;
-    const text = this.buffer.subarray(0, at).toString('latin1');
-    this.buffer = this.buffer.subarray(at + 2);
-    return text;
-  }
-
-  private take(n: number): Buffer {
-    const part = this.buffer.subarray(0, n);
-    this.buffer = this.buffer.subarray(part.length);
-    return part;
-  }
-
-  /** Advances by one line or one piece of body; false when more input is needed. */
-  private step(): boolean {
-    switch (this.state) {
-      case 'status': {
-        const text = this.line();
-        if (text === null) return false;
-        const match = /^HTTP\/1\.(\d) (\d{3})(?: (.*))?$/.exec(text);
-        if (!match) {
-          this.fail('EPROTO');
-          return false;
-        }
-        this.keepAlive = match[1] !== '0';
-        this.status = Number(match[2]);
-        this.reason = match[3] ?? '';
-        this.state = 'headers';
-        return true;
-      }
-      case 'headers': {
-        const text = this.line();
-        if (text === null) return false;
-        if (text !== '') {
-          const colon = text.indexOf(':');
-          const name = text.slice(0, colon).trim().toLowerCase();
-          const value = text.slice(colon + 1).trim().toLowerCase();
-          if (name === 'transfer-encoding') this.chunked = value.split(',').pop()!.trim() === 'chunked';
-          else if (name === 'content-length') this.length = Number(value);
-          else if (name === 'connection') this.keepAlive = value === 'keep-alive' || (this.keepAlive && value !== 'close');
-          return true;
-        }
-        if (this.status !== 200) {
-          // an error status is all an XML-RPC client reads of such a response; the server may
-          // reset the connection right after it (401 before the request body was read)
-          this.finish(false);
-          return false;
-        }
-        if (this.chunked) this.state = 'chunk-size';
-        else if (this.length !== null && Number.isInteger(this.length) && this.length >= 0) {
-          this.remaining = this.length;
-          this.state = 'length';
-        } else {
-          this.keepAlive = false;
-          this.state = 'until-close';
-        }
-        return true;
-      }
-      case 'length': {
-        this.body.push(this.take(this.remaining));
-        this.remaining -= this.body[this.body.length - 1]!.length;
-        if (this.remaining === 0) this.finish(this.keepAlive);
-        return false;
-      }
-      case 'until-close':
-        this.body.push(this.take(this.buffer.length));
-        return false;
-      case 'chunk-size': {
-        const text = this.line();
-        if (text === null) return false;
-        const size = parseInt(text.split(/[\s;]/)[0]!, 16);
-        if (!Number.isInteger(size) || size < 0) {
-          this.fail('EPROTO');
-          return false;
-        }
-        this.remaining = size;
-        this.state = size === 0 ? 'trailers' : 'chunk-data';
-        return true;
-      }
-      case 'chunk-data': {
-        if (this.buffer.length === 0) return false;
-        const part = this.take(this.remaining);
-        this.body.push(part);
-        this.remaining -= part.length;
-        if (this.remaining === 0) this.state = 'chunk-end';
-        return true;
-      }
-      case 'chunk-end': {
-        const text = this.line();
-        if (text === null) return false;
-        this.state = 'chunk-size';
-        return true;
-      }
-      case 'trailers': {
-        const text = this.line();
-        if (text === null) return false;
-        if (text === '') this.finish(this.keepAlive);
-        return text !== '';
-      }
-    }
+    this.done({ ...this.head, body: Buffer.concat(this.body) }, keepAlive);
   }
 }

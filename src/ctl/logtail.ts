@@ -1,6 +1,7 @@
 // The streaming client behind tail -f, maintail -f and fg: GET /logtail/... or /mainlogtail with
 // 4.2.5's headers, a chunked (or Content-Length) body copied out as it arrives, errors on stderr.
 import net from 'node:net';
+import { HttpResponseParser } from './http-response.js';
 import { parseServerUrl } from './server-url.js';
 import type { Credentials } from './rpc-client.js';
 
@@ -36,100 +37,33 @@ export function openLogStream(serverurl: string, path: string, credentials: Cred
     const auth = Buffer.from(`${credentials.username ?? 'None'}:${credentials.password}`, 'utf8').toString('base64');
     lines.push(`Authorization: Basic ${auth}`);
   }
-  const parser = new ResponseParser(url, sinks, () => socket.end());
+  let failed = false;
+  const fail = (text: string): void => {
+    failed = true;
+    sinks.error(`${url} ${text}`);
+    socket.end();
+  };
+  const parser = new HttpResponseParser({
+    head: ({ status }) => {
+      if (status === 200) return true;
+      fail(`Cannot read, status code ${status}`);
+      return false;
+    },
+    data: (part) => sinks.data(part),
+    end: () => socket.end(),
+    malformed: () => fail('Cannot read, not an HTTP response'),
+  });
   let finish: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   socket.on('connect', () => socket.write(`${lines.join('\r\n')}\r\n\r\n\r\n`));
   socket.on('data', (chunk: Buffer) => parser.feed(chunk));
   socket.on('error', (err: NodeJS.ErrnoException) => {
-    if (!parser.failed) sinks.error(`${url} Cannot connect, error: ${CONNECT_ERRORS[err.code ?? ''] ?? `<class 'OSError'> (${err.message})`}`);
-    parser.failed = true;
+    if (!failed) sinks.error(`${url} Cannot connect, error: ${CONNECT_ERRORS[err.code ?? ''] ?? `<class 'OSError'> (${err.message})`}`);
+    failed = true;
   });
-  socket.on('close', () => finish());
+  socket.on('close', () => {
+    parser.closed();
+    finish();
+  });
   return { done, close: () => socket.destroy() };
-}
-
-/** Status line, headers, then a chunked or Content-Length body. */
-class ResponseParser {
-  failed = false;
-  private buffer = Buffer.alloc(0);
-  private state: 'status' | 'headers' | 'chunk-size' | 'chunk-data' | 'body' | 'done' = 'status';
-  private chunked = false;
-  private remaining = 0;
-
-  constructor(
-    private readonly url: string,
-    private readonly sinks: LogStreamSinks,
-    private readonly end: () => void,
-  ) {}
-
-  feed(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    while (this.step());
-  }
-
-  private line(): string | null {
-    const at = this.buffer.indexOf('\r\n');
-    if (at < 0) return null;
-    const text = this.buffer.subarray(0, at).toString('latin1');
-    this.buffer = this.buffer.subarray(at + 2);
-    return text;
-  }
-
-  private step(): boolean {
-    switch (this.state) {
-      case 'status': {
-        const text = this.line();
-        if (text === null) return false;
-        const status = Number(text.split(/\s+/)[1]);
-        if (status !== 200) {
-          this.sinks.error(`${this.url} Cannot read, status code ${status}`);
-          this.failed = true;
-          this.state = 'done';
-          this.end();
-          return false;
-        }
-        this.state = 'headers';
-        return true;
-      }
-      case 'headers': {
-        const text = this.line();
-        if (text === null) return false;
-        if (text === '') {
-          this.state = this.chunked ? 'chunk-size' : 'body';
-          return true;
-        }
-        const colon = text.indexOf(':');
-        const name = text.slice(0, colon).trim().toLowerCase();
-        const value = text.slice(colon + 1).trim();
-        if (name === 'transfer-encoding') this.chunked = value.toLowerCase() === 'chunked';
-        else if (name === 'content-length') this.remaining = Number(value);
-        return true;
-      }
-      case 'chunk-size': {
-        const text = this.line();
-        if (text === null) return false;
-        if (text === '') return true;
-        this.remaining = parseInt(text.split(/[\s;]/)[0]!, 16);
-        this.state = this.remaining === 0 ? 'done' : 'chunk-data';
-        if (this.state === 'done') this.end();
-        return true;
-      }
-      case 'chunk-data':
-      case 'body': {
-        if (this.buffer.length === 0) return false;
-        const take = this.buffer.subarray(0, this.remaining);
-        this.buffer = this.buffer.subarray(take.length);
-        this.remaining -= take.length;
-        this.sinks.data(take);
-        if (this.remaining === 0) {
-          this.state = this.state === 'body' ? 'done' : 'chunk-size';
-          if (this.state === 'done') this.end();
-        }
-        return this.state !== 'done';
-      }
-      case 'done':
-        return false;
-    }
-  }
 }

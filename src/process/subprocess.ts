@@ -24,7 +24,6 @@ import type { ChildHandle } from './posix-spawn.js';
 import { describeProcess, type ProcessInfo } from './process-info.js';
 import { describeSignal, signalNumber } from './signals.js';
 import { startSoon, type QueuedStart } from './start-queue.js';
-import { noteBusy } from '../util/memory-relief.js';
 import type { UsageReading } from './resource-monitor.js';
 import { ProcessState, processStateName } from './states.js';
 
@@ -724,8 +723,6 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     const from = this.currentState;
     if (from === to) return;
     this.currentState = to;
-    // a boot or a wave of restarts leaves garbage: collected once things are quiet again
-    noteBusy();
     if (from === ProcessState.RUNNING) this.healthMonitor?.stop();
     const change: StateChange = { process: this.name, group: this.group, from, to, pid: this.currentPid, ...extra, at: Date.now() };
     if (to === ProcessState.STARTING) change.tries = this.backoff;

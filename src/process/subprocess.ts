@@ -343,6 +343,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     const stderrPump = this.config.redirect_stderr ? null : new OutputPump();
     let launched: LaunchedChild;
     try {
+      if (this.config.section.startsWith('eventlistener:')) request.wideStdin = true;
       launched = launch(request, { stdout: this.stdoutHandler(stdoutPump), stderr: stderrPump?.push ?? null });
     } catch (err) {
       this.failStart(launchFailureFrom(err as NodeJS.ErrnoException, request, this.name));

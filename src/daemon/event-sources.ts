@@ -1,8 +1,9 @@
 // Turns what the process core does into bus events, in 4.2.5's order: PROCESS_GROUP_ADDED per
 // group, SUPERVISOR_STATE_CHANGE_RUNNING, then process states; output lines and captured data as
 // PROCESS_LOG / PROCESS_COMMUNICATION; TICK_* at period boundaries; STOPPING when a stop begins.
-import { attachLogBody, logBodyOf } from '../events/log-body.js';
-import type { OutputLine } from '../output/line-framer.js';
+import { isUtf8 } from 'node:buffer';
+import { attachLogBody } from '../events/log-body.js';
+import type { LineBatch } from '../output/line-framer.js';
 import type { EventBus } from '../events/bus.js';
 import type { ProcessLogEvent, ProcessStateName, Stream } from '../events/types.js';
 import type { ProcessGroup } from '../process/group.js';
@@ -84,32 +85,29 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineCo
     };
     // only then is output framed into lines: the plain log path stays line-free
     if (enabled.stdout || enabled.stderr || consumers.stdout.length || consumers.stderr.length) {
-      on(proc, 'lines', (lines: OutputLine[]) => {
-        const stream = lines[0]?.stream;
-        if (!stream || (!enabled[stream] && consumers[stream].length === 0)) return;
+      on(proc, 'output', (batch: LineBatch) => {
+        const stream = batch.stream;
+        if (!enabled[stream] && consumers[stream].length === 0) return;
         const event = {
           type: stream === 'stdout' ? 'PROCESS_LOG_STDOUT' : 'PROCESS_LOG_STDERR',
-          time: lines[0]!.time,
+          time: batch.time,
           processname: proc.name,
           groupname,
           pid: proc.pid,
           channel: stream,
         } as ProcessLogEvent;
         if (enabled[stream]) {
-          // published to listener pools: the text of the lines is made only for a consumer that
-          // reads it (a plugin, a result handler), a pool takes the bytes (ADR 0021)
+          // published to listener pools: the lines (objects and text) are made only for a consumer
+          // that reads them (a plugin, a result handler), a pool takes the body (ADR 0021)
           let texts: readonly string[] | undefined;
-          Object.defineProperty(event, 'lines', { enumerable: true, configurable: true, get: () => (texts ??= lines.map((l) => l.text)) });
+          Object.defineProperty(event, 'lines', { enumerable: true, configurable: true, get: () => (texts ??= batch.lines.map((l) => l.text)) });
         } else {
-          // only line consumers (plugins): they read every line, and the framed lines (views of
-          // the chunk) need not live as long as the event waits in a plugin's queue
-          (event as { lines: readonly string[] }).lines = lines.map((l) => l.text);
+          // only line consumers (plugins): they read every line
+          (event as { lines: readonly string[] }).lines = batch.lines.map((l) => l.text);
         }
-        if (lines.some((l) => l.cut)) event.cut = lines.map((l) => l.cut ?? null);
-        else if (enabled[stream]) {
-          const body = logBodyOf(lines.map((l) => l.bytes));
-          if (body) attachLogBody(event, body, lines.length);
-        }
+        const cuts = batch.cuts;
+        if (cuts) event.cut = cuts;
+        else if (enabled[stream] && isUtf8(batch.body!)) attachLogBody(event, batch.body!, batch.count);
         if (enabled[stream]) bus.publish(event);
         for (const consumer of consumers[stream]) consumer.deliver(event);
       });

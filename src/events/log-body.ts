@@ -4,39 +4,16 @@
 // bytes the text of the lines encodes back to the very same bytes, so the payload is identical.
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { ProcessLogEvent } from './types.js';
+import { joinLines } from '../output/line-framer.js';
 
 const bodies = new WeakMap<object, { body: Buffer; lines: number }>();
-const NEWLINE = Buffer.from('\n');
 
 /**
  * `lines` (each without its newline) as one body, each line followed by a newline, or null
  * when it would not be the lines' text byte for byte (not UTF-8).
  */
 export function logBodyOf(lines: readonly Buffer[]): Buffer | null {
-  // lines framed from one read are consecutive views of the same chunk, one newline apart: a run
-  // of them is one view, newlines included
-  const parts: Buffer[] = [];
-  let memory: ArrayBufferLike | null = null;
-  let runStart = 0;
-  let runEnd = 0;
-  const newlineAt = (at: number): boolean => at < memory!.byteLength && new Uint8Array(memory!, at, 1)[0] === 10;
-  const flush = (): void => {
-    if (memory === null) return;
-    if (newlineAt(runEnd)) parts.push(Buffer.from(memory, runStart, runEnd - runStart + 1));
-    else parts.push(Buffer.from(memory, runStart, runEnd - runStart), NEWLINE);
-  };
-  for (const line of lines) {
-    if (memory !== null && line.buffer === memory && line.byteOffset === runEnd + 1 && newlineAt(runEnd)) {
-      runEnd = line.byteOffset + line.length;
-      continue;
-    }
-    flush();
-    memory = line.buffer;
-    runStart = line.byteOffset;
-    runEnd = line.byteOffset + line.length;
-  }
-  flush();
-  const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  const body = joinLines(lines);
   return isUtf8(body) ? body : null;
 }
 

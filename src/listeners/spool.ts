@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { SupervisorEvent } from '../events/types.js';
 import { compactEvent, toWireEvent, withoutLines, type WireEvent } from './wire-event.js';
 
@@ -38,15 +39,23 @@ export class SpoolCorruptError extends Error {
   }
 }
 
-// u32 length of the fields' JSON, u32 length of the payload, then the first 4 bytes of the SHA-256
-// of both (native and hardware-assisted: about 0.6 ms per MiB here)
+// u32 length of the fields' JSON, u32 length of the payload, then a 4-byte check of both: their
+// CRC-32 (zlib's, native: 3 times faster than SHA-256 here, 0.07 against 0.2 ms per 256 KiB
+// record, and it catches what a disk or a stray writer does to a file that only this process
+// reads back); SHA-256's first 4 bytes on a Node older than 20.15, which has no zlib.crc32. The
+// file never outlives the daemon that wrote it, so the two never meet.
 const LENGTH_BYTES = 4;
 const CHECK_BYTES = 4;
 const CHECK_AT = 2 * LENGTH_BYTES;
 const HEADER_BYTES = CHECK_AT + CHECK_BYTES;
 
+const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 function checkOf(fields: Buffer, payload: Buffer): Buffer {
-  return crypto.createHash('sha256').update(fields).update(payload).digest().subarray(0, CHECK_BYTES);
+  if (!crc32) return crypto.createHash('sha256').update(fields).update(payload).digest().subarray(0, CHECK_BYTES);
+  const check = Buffer.allocUnsafe(CHECK_BYTES);
+  check.writeUInt32BE(crc32(payload, crc32(fields)) >>> 0);
+  return check;
 }
 
 /** A record's JSON part: the serials, the payload's length in characters, and the event but its lines. */

@@ -3,7 +3,7 @@
 import { LEVELS } from '../logging/levels.js';
 import type { Logger } from '../logging/logger.js';
 import { CaptureSplitter } from './capture.js';
-import { LineFramer, type OutputLine, type OutputStream } from './line-framer.js';
+import { LineFramer, type LineBatch, type OutputStream } from './line-framer.js';
 import type { LogTarget } from './log-target.js';
 import { countChunk, type StreamCounts } from './output-counts.js';
 import type { OutputSink } from './pipe-to-log.js';
@@ -29,7 +29,7 @@ export interface OutputChannelOptions {
   lineMaxBytes: number;
   /** asked per chunk, so that a listener added later is served from then on */
   wantsLines: () => boolean;
-  onLines: (lines: OutputLine[]) => void;
+  onLines: (batch: LineBatch) => void;
   onCommunication: (data: Buffer) => void;
   /** bytes waiting unread in the pipe; null where that cannot be asked */
   pipeBacklog?: () => number | null;
@@ -78,12 +78,12 @@ export class OutputChannel implements OutputSink {
       if (this.file.holdsPartial) this.armQuietFlush();
       return !this.blocked;
     }
-    // capture mode, the line framer and the rest keep parts of it; the chunk is the caller's to reuse
-    const owned = Buffer.from(chunk);
     this.time = Date.now();
     this.fileOk = true;
-    if (this.capture) this.capture.push(owned);
-    else this.deliver(owned, false);
+    // the chunk is the caller's to reuse: capture mode keeps parts of it, so it gets a copy; the
+    // file and the line framer copy what they keep (the framer only the lines, once)
+    if (this.capture) this.capture.push(Buffer.from(chunk));
+    else this.deliver(chunk, false);
     if (this.holdsPartial()) this.armQuietFlush();
     this.blocked = !this.fileOk;
     return this.fileOk;
@@ -185,9 +185,9 @@ export class OutputChannel implements OutputSink {
     this.framer ??= new LineFramer({
       stream: this.options.stream,
       maxLineBytes: this.options.lineMaxBytes,
-      emit: (lines) => {
-        this.options.syslog?.send(lines.map((line) => `${this.options.processName} ${line.text}`));
-        if (this.options.wantsLines()) this.options.onLines(lines);
+      emit: (batch) => {
+        this.options.syslog?.send(batch.lines.map((line) => `${this.options.processName} ${line.text}`));
+        if (this.options.wantsLines()) this.options.onLines(batch);
       },
     });
     return this.framer;

@@ -25,7 +25,7 @@ export interface LineFramerOptions {
   /** a line longer than this is cut into pieces of this many bytes */
   maxLineBytes: number;
   /** receives the lines of each chunk as one batch */
-  emit: (lines: OutputLine[]) => void;
+  emit: (batch: LineBatch) => void;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
@@ -66,9 +66,94 @@ class FramedLine implements OutputLine {
 }
 
 /**
+ * The lines of one chunk. Where every line is whole (the usual case), they are kept as one body,
+ * the bytes as the child wrote them with their newlines, and cut into line objects only if a
+ * consumer asks for `lines`: a listener pool takes the body as it is (docs/decisions/0021), and a
+ * firehose then makes no object per line.
+ */
+export class LineBatch {
+  private cutLines: OutputLine[] | undefined;
+  private constructor(
+    readonly stream: OutputStream,
+    /** capture time of the first line's first byte */
+    readonly time: number,
+    /** the lines, each with its newline, when none is cut; null otherwise */
+    readonly body: Buffer | null,
+    /** how many lines */
+    readonly count: number,
+    lines: OutputLine[] | undefined,
+    /** capture time of the lines after the first (all read in one chunk) */
+    private readonly restTime: number,
+  ) {
+    this.cutLines = lines;
+  }
+
+  static ofBody(stream: OutputStream, body: Buffer, count: number, firstTime: number, restTime: number): LineBatch {
+    return new LineBatch(stream, firstTime, body, count, undefined, restTime);
+  }
+
+  static ofLines(stream: OutputStream, lines: OutputLine[]): LineBatch {
+    const whole = !lines.some((l) => l.cut);
+    const body = whole ? joinLines(lines.map((l) => l.bytes)) : null;
+    return new LineBatch(stream, lines[0]!.time, body, lines.length, lines, 0);
+  }
+
+  /** the lines as objects, cut out of the body on first use (views of it) */
+  get lines(): OutputLine[] {
+    if (this.cutLines) return this.cutLines;
+    const body = this.body!;
+    const lines: OutputLine[] = [];
+    let start = 0;
+    for (let newline = body.indexOf(10); newline !== -1; newline = body.indexOf(10, start)) {
+      lines.push(new FramedLine(this.stream, body.subarray(start, newline), lines.length === 0 ? this.time : this.restTime, undefined));
+      start = newline + 1;
+    }
+    return (this.cutLines = lines);
+  }
+
+  /** per line, how it was cut (null = whole), or null when none is */
+  get cuts(): ('split' | 'partial' | null)[] | null {
+    return this.body ? null : this.lines.map((l) => l.cut ?? null);
+  }
+}
+
+/**
+ * Lines (each without its newline) as one buffer, each followed by its newline. Lines framed
+ * from one read are consecutive views of the same buffer, one newline apart: a run of them is
+ * one view, newlines included.
+ */
+export function joinLines(lines: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  let memory: ArrayBufferLike | null = null;
+  let runStart = 0;
+  let runEnd = 0;
+  const newlineAt = (at: number): boolean => at < memory!.byteLength && new Uint8Array(memory!, at, 1)[0] === 10;
+  const flush = (): void => {
+    if (memory === null) return;
+    if (newlineAt(runEnd)) parts.push(Buffer.from(memory, runStart, runEnd - runStart + 1));
+    else parts.push(Buffer.from(memory, runStart, runEnd - runStart), NEWLINE);
+  };
+  for (const line of lines) {
+    if (memory !== null && line.buffer === memory && line.byteOffset === runEnd + 1 && newlineAt(runEnd)) {
+      runEnd = line.byteOffset + line.length;
+      continue;
+    }
+    flush();
+    memory = line.buffer;
+    runStart = line.byteOffset;
+    runEnd = line.byteOffset + line.length;
+  }
+  flush();
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
  * Whole lines out of a stream of chunks. An unfinished line is held until its newline comes, or
  * until the owner calls flushPartial() (the channel does once the pipe has been quiet for a while
- * with nothing left unread in it), or end().
+ * with nothing left unread in it), or end(). A chunk is valid only during push(): what is kept is
+ * copied.
  */
 export class LineFramer {
   private held: Buffer[] = [];
@@ -78,6 +163,56 @@ export class LineFramer {
   constructor(private readonly options: LineFramerOptions) {}
 
   push(chunk: Buffer, time: number): void {
+    if (!this.pushBody(chunk, time)) this.pushLines(Buffer.from(chunk), time);
+  }
+
+  /**
+   * The usual case: no line of the chunk is longer than the cap. The whole lines become one body
+   * (what is held, then the chunk up to its last newline: one copy, no object per line), the
+   * rest is held. false = some line needs cutting: the caller frames line by line.
+   */
+  private pushBody(chunk: Buffer, time: number): boolean {
+    const max = this.options.maxLineBytes;
+    if (chunk.length === 0) return true;
+    const last = chunk.lastIndexOf(10);
+    if (last === -1) {
+      if (this.heldBytes + chunk.length > max) return false;
+      this.keep(Buffer.from(chunk), time);
+      return true;
+    }
+    if (chunk.length - last - 1 > max) return false;
+    let count = 0;
+    if (this.heldBytes + chunk.length > max) {
+      // some line may be too long: measure them (a native search per line, no object)
+      let start = 0;
+      for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
+        if (newline - start + (count === 0 ? this.heldBytes : 0) > max) return false;
+        count += 1;
+        start = newline + 1;
+      }
+    } else {
+      for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, newline + 1)) count += 1;
+    }
+    const body = Buffer.allocUnsafe(this.heldBytes + last + 1);
+    let at = 0;
+    for (const part of this.held) at += part.copy(body, at);
+    chunk.copy(body, at, 0, last + 1);
+    const firstTime = this.heldBytes > 0 ? this.heldSince : time;
+    this.held = [];
+    this.heldBytes = 0;
+    if (last + 1 < chunk.length) this.keep(Buffer.from(chunk.subarray(last + 1)), time);
+    this.options.emit(LineBatch.ofBody(this.options.stream, body, count, firstTime, time));
+    return true;
+  }
+
+  private keep(bytes: Buffer, time: number): void {
+    if (this.heldBytes === 0) this.heldSince = time;
+    this.held.push(bytes);
+    this.heldBytes += bytes.length;
+  }
+
+  /** Line by line, cutting those longer than the cap; `chunk` is owned. */
+  private pushLines(chunk: Buffer, time: number): void {
     const lines: OutputLine[] = [];
     let start = 0;
     for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
@@ -86,9 +221,8 @@ export class LineFramer {
       start = newline + 1;
     }
     if (start < chunk.length) this.hold(chunk.subarray(start), time, lines);
-    if (lines.length > 0) this.options.emit(lines);
+    if (lines.length > 0) this.options.emit(LineBatch.ofLines(this.options.stream, lines));
   }
-
   /** bytes of an unfinished line are held */
   get holdsPartial(): boolean {
     return this.heldBytes > 0;
@@ -131,6 +265,6 @@ export class LineFramer {
     if (this.heldBytes === 0) return;
     const lines: OutputLine[] = [];
     this.release(lines, 'partial');
-    this.options.emit(lines);
+    this.options.emit(LineBatch.ofLines(this.options.stream, lines));
   }
 }

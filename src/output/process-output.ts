@@ -7,7 +7,7 @@ import { ChildLogFile, type LogReportLevel } from './child-log-file.js';
 import { daemonOutputFor } from './daemon-stdio.js';
 import { DescriptorLog } from './descriptor-log.js';
 import type { LogTarget } from './log-target.js';
-import type { OutputLine, OutputStream } from './line-framer.js';
+import type { LineBatch, OutputStream } from './line-framer.js';
 import { emptyOutputCounts, type OutputCounts, type OutputCountsView } from './output-counts.js';
 import { readOutputSettings, type ChannelSettings, type OutputSettings } from './output-settings.js';
 import type { SyslogWriter } from './syslog.js';
@@ -33,7 +33,7 @@ export interface ProcessOutputOptions {
   /** the daemon's syslog writer, used when the program has *_syslog=true */
   syslog: SyslogWriter | null;
   wantsLines: () => boolean;
-  onLines: (lines: OutputLine[]) => void;
+  onLines: (batch: LineBatch) => void;
   onCommunication: (communication: ProcessCommunication) => void;
 }
 

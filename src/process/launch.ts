@@ -22,6 +22,11 @@ export interface LaunchRequest {
   gid: number | null;
   /** rlimit_* keys: set by a /bin/sh in between that then execs the program (rlimit-trampoline.ts) */
   rlimits?: readonly ProgramRlimit[];
+  /**
+   * an eventlistener: its stdin carries whole envelopes (up to ~256 KiB for PROCESS_LOG), which a
+   * wider pipe takes in one write(2) instead of several chasing the listener's reads (ADR 0021)
+   */
+  wideStdin?: boolean;
 }
 
 /** A start that failed before the program ran. */
@@ -181,6 +186,7 @@ function preludeOf(request: LaunchRequest): string {
 
 function spawnDirect(request: LaunchRequest, pipes: ChildPipes): ChildHandle {
   const stdinPipe = openPipe() as OutputPipe;
+  if (request.wideStdin) widenPipe(stdinPipe.writeFd);
   const stdin = stdinStream(stdinPipe.writeFd);
   const prelude = preludeOf(request);
   const { filename, argv } = prelude ? throughShell(prelude, request.filename, request.argv) : request;

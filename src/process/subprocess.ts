@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { ProcessConfig } from '../config/types.js';
 import type { Logger } from '../logging/logger.js';
-import type { OutputLine } from '../output/line-framer.js';
+import type { LineBatch, OutputLine } from '../output/line-framer.js';
 import type { OutputCountsView } from '../output/output-counts.js';
 import { OutputPump, type ChunkHandler } from '../output/pipe-to-log.js';
 import { ProcessOutput, type ProcessCommunication } from '../output/process-output.js';
@@ -109,6 +109,8 @@ export interface SubprocessEvents {
   /** the stdout pipe reached its end (the pid that had it): an eventlistener can then never answer */
   'stdout-closed': [number];
   lines: [OutputLine[]];
+  /** the same batches as 'lines', as a LineBatch: its body without an object per line (ADR 0021) */
+  output: [LineBatch];
   communication: [ProcessCommunication];
   health: [HealthChange];
   'memory-limit': [MemoryLimitHit];
@@ -183,7 +185,11 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
       stripAnsi: options.stripAnsi ?? false,
       syslog: options.syslog ?? null,
       wantsLines: () => this.hasLineConsumers,
-      onLines: (lines) => emitSafely(this, 'lines', lines, (err) => this.logger.error(`a lines listener of ${this.name} failed: ${String(err)}`)),
+      onLines: (batch) => {
+        const failed = (err: unknown): void => this.logger.error(`a lines listener of ${this.name} failed: ${String(err)}`);
+        if (this.listenerCount('output') > 0) emitSafely(this, 'output', batch, failed);
+        if (this.listenerCount('lines') > 0) emitSafely(this, 'lines', batch.lines, failed);
+      },
       onCommunication: (comm) =>
         emitSafely(this, 'communication', comm, (err) => this.logger.error(`a communication listener of ${this.name} failed: ${String(err)}`)),
     });
@@ -240,9 +246,9 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     this.kill(signalNumber(this.config.stopsignal) ?? 15);
   }
 
-  /** true while a 'lines' listener is attached: only then is output framed into lines. */
+  /** true while a 'lines' or 'output' listener is attached: only then is output framed into lines. */
   get hasLineConsumers(): boolean {
-    return this.listenerCount('lines') > 0;
+    return this.listenerCount('lines') > 0 || this.listenerCount('output') > 0;
   }
 
   get name(): string {
@@ -337,6 +343,7 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     const stderrPump = this.config.redirect_stderr ? null : new OutputPump();
     let launched: LaunchedChild;
     try {
+      if (this.config.section.startsWith('eventlistener:')) request.wideStdin = true;
       launched = launch(request, { stdout: this.stdoutHandler(stdoutPump), stderr: stderrPump?.push ?? null });
     } catch (err) {
       this.failStart(launchFailureFrom(err as NodeJS.ErrnoException, request, this.name));

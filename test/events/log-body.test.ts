@@ -11,7 +11,7 @@ import type { ProcessLogEvent } from '../../src/events/types.js';
 
 function frame(chunks: Buffer[]): OutputLine[][] {
   const batches: OutputLine[][] = [];
-  const framer = new LineFramer({ stream: 'stdout', maxLineBytes: 1 << 20, emit: (lines) => batches.push(lines) });
+  const framer = new LineFramer({ stream: 'stdout', maxLineBytes: 1 << 20, emit: (batch) => batches.push(batch.lines) });
   for (const chunk of chunks) framer.push(Buffer.from(chunk), 0);
   return batches;
 }

@@ -78,7 +78,7 @@ test('CaptureSplitter follows 4.2.5: tokens split across chunks, the approximate
 
 test('LineFramer: a partial line goes out when flushed, marked; the rest starts a new line', () => {
   const batches: OutputLine[][] = [];
-  const framer = new LineFramer({ stream: 'stderr', maxLineBytes: 1000, emit: (lines) => batches.push(lines) });
+  const framer = new LineFramer({ stream: 'stderr', maxLineBytes: 1000, emit: (batch) => batches.push(batch.lines) });
   framer.push(Buffer.from('one\ntw'), 1);
   // a line's text is a getter (decoded when read): compare what a consumer reads
   const read = (lines: OutputLine[] | undefined) => lines?.map((l) => ({ stream: l.stream, text: l.text, time: l.time, ...(l.cut ? { cut: l.cut } : {}) }));

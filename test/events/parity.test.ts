@@ -29,7 +29,7 @@ buffer_size=1000
 environment=RECORD_FILE="{DIR}/events.jsonl"
 
 [program:crash]
-command=/bin/sh -c "sleep 1.3; echo bye; exit 3"
+command=/bin/sh -c "sleep 3; echo bye; exit 3"
 autorestart=false
 stdout_events_enabled=true
 

@@ -65,9 +65,16 @@ test('a writer faster than gzip: compression queue bounded by backups, no descri
     await rpcCall(socket, 'supervisor.startProcess', ['writer']);
     const worst: FdSample = { open: 0, deleted: 0, deletedBytes: 0 };
     const exited = /exited: writer \(exit status 0; expected\)/;
-    const caughtUp = /gzip caught up with .*writer\.log \((\d+) rotated copies were removed before they were compressed\)/;
+    const caughtUp = /gzip caught up with .*writer\.log \((\d+) rotated copies were removed before they were compressed\)/g;
+    // a loaded machine may slow the writer enough for gzip to catch up mid-stream and fall behind
+    // again: each episode is said once when it starts and once when it ends
+    const episodes = (text: string): { started: number; ended: number } => ({
+      started: text.match(/gzip falls behind/g)?.length ?? 0,
+      ended: text.match(caughtUp)?.length ?? 0,
+    });
+    const settled = (text: string): boolean => exited.test(text) && episodes(text).ended > 0 && episodes(text).ended === episodes(text).started;
     // sample until the writer ended and gzip has nothing left to do (both said in the main log)
-    for (const deadline = Date.now() + 120_000; !(exited.test(daemon.mainLog()) && caughtUp.test(daemon.mainLog())); ) {
+    for (const deadline = Date.now() + 120_000; !settled(daemon.mainLog()); ) {
       assert.ok(Date.now() < deadline, `timed out waiting for the writer to end and gzip to catch up\n${daemon.mainLog()}`);
       const now = sampleFds(pid);
       worst.open = Math.max(worst.open, now.open);
@@ -83,8 +90,9 @@ test('a writer faster than gzip: compression queue bounded by backups, no descri
 
     const mainLog = daemon.mainLog();
     assert.match(mainLog, /WARN writer: gzip falls behind the output of .*writer\.log: rotated copies pushed past backups=3 before they are compressed are removed uncompressed/);
-    assert.equal(mainLog.match(/gzip falls behind/g)?.length, 1, `said once per episode:\n${mainLog}`);
-    const skipped = Number(caughtUp.exec(mainLog)![1]);
+    const { started, ended } = episodes(mainLog);
+    assert.ok(started >= 1 && started === ended, `said once per episode, at its start and its end:\n${mainLog}`);
+    const skipped = [...mainLog.matchAll(caughtUp)].reduce((sum, m) => sum + Number(m[1]), 0);
     assert.ok(skipped > 10, `gzip was behind (${skipped} copies skipped): the test exercised the bound`);
     process.stdout.write(`# descriptors: ${baseline.open} before, at most ${worst.open}; deleted: at most ${worst.deleted} (${worst.deletedBytes} bytes); ${skipped} copies skipped\n`);
 

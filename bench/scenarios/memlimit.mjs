@@ -35,7 +35,7 @@ async function passCostMs(pids) {
 
 export default {
   name: 'memlimit',
-  number: 9,
+  number: 10,
   title: `Memory limits: the sampler's cost with ${PROGRAMS} programs`,
   daemons: ['ours'],
   method:

@@ -2,7 +2,13 @@
 import { byteSize, integer } from '../config/datatypes.js';
 import { PyValueError } from '../config/python.js';
 import type { GroupConfig } from '../config/types.js';
-import { DEFAULT_SPOOL_MAX_BYTES } from './spool.js';
+
+/**
+ * buffer_spool_maxbytes when unset (docs/decisions/0004): a firehose of a million 100-byte lines
+ * (about 100 MiB spooled) fits with room to spare, yet a listener that stays down cannot fill the
+ * disk, or RAM where childlogdir is a tmpfs (/tmp, the default childlogdir, often is).
+ */
+export const DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
  * buffer_memory_maxbytes when unset (docs/decisions/0021): a burst of this much output reaches a

@@ -67,12 +67,9 @@ interface RecordFields {
   event: Record<string, unknown>;
 }
 
-/**
- * buffer_spool_maxbytes when unset (docs/decisions/0004): a firehose of a million 100-byte lines
- * (about 100 MiB spooled) fits with room to spare, yet a listener that stays down cannot fill the
- * disk, or RAM where childlogdir is a tmpfs (/tmp, the default childlogdir, often is).
- */
-export const DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024;
+// the default lives with the other pool settings, which the config reader (and supervisorctl) loads
+// without this module and its zlib
+export { DEFAULT_SPOOL_MAX_BYTES } from './pool-settings.js';
 
 /**
  * `<dir>/<pool>-events---<identifier>-<random>.spool`: the random part keeps two daemons that

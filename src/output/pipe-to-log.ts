@@ -38,6 +38,13 @@ const SMALL_CHUNK_BYTES = 16 * 1024;
  * (reads are handled on a later turn of the event loop), and ends the sink when the stream closes.
  */
 export class OutputPump {
+  /**
+   * coalesce: false for an eventlistener's stdout, a request/response protocol: there a quick
+   * second read is the next answer, and pausing for it would hold every round trip back by up
+   * to COALESCE_MS (about a thousand events a second at most).
+   */
+  constructor(private readonly coalesce = true) {}
+
   private stream: Readable | null = null;
   private sink: OutputSink | null = null;
   private onBusy: (() => void) | null = null;
@@ -67,7 +74,7 @@ export class OutputPump {
       this.sink.once('drain', this.drained);
       return false;
     }
-    if (!busy || chunk.length >= SMALL_CHUNK_BYTES) return true;
+    if (!this.coalesce || !busy || chunk.length >= SMALL_CHUNK_BYTES) return true;
     this.gathering = setTimeout(this.gathered, COALESCE_MS);
     return false;
   };

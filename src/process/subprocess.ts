@@ -338,12 +338,13 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
     }
 
     this.output.open();
-    const stdoutPump = new OutputPump();
+    const isListener = this.config.section.startsWith('eventlistener:');
+    const stdoutPump = new OutputPump(!isListener);
     // redirect_stderr: fd 2 is the stdout pipe, so there is no stderr stream to read (as in 4.2.5)
     const stderrPump = this.config.redirect_stderr ? null : new OutputPump();
     let launched: LaunchedChild;
     try {
-      if (this.config.section.startsWith('eventlistener:')) request.wideStdin = true;
+      if (isListener) request.wideStdin = true;
       launched = launch(request, { stdout: this.stdoutHandler(stdoutPump), stderr: stderrPump?.push ?? null });
     } catch (err) {
       this.failStart(launchFailureFrom(err as NodeJS.ErrnoException, request, this.name));

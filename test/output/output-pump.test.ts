@@ -90,3 +90,14 @@ test('when the pipe closes, the sink is ended and a pending pause is dropped', a
   assert.equal(ended, 1);
   assert.equal(resumes(), 0);
 });
+
+test("an eventlistener's stdout (coalesce off) is never held back: each quick answer is read at once", () => {
+  const sink = new RecordingSink();
+  const { stream, resumes } = countingStream();
+  const pump = new OutputPump(false);
+  pump.attach(stream, sink);
+  for (let i = 0; i < 5; i++) assert.equal(pump.push(Buffer.from('RESULT 2\nOKREADY\n')), true, 'a request/response protocol: no pause');
+  assert.equal(resumes(), 0, 'reading never stopped, so it never had to resume');
+  assert.equal(sink.chunks.length, 5);
+  stream.destroy();
+});

@@ -77,6 +77,24 @@ export function startDaemon(
   return { child, dir, output: () => out, exited, mainLog, waitForLog, stop };
 }
 
+/**
+ * A [program:x] section with `keys` must stop supervisord at load: exit status 2 and `message` in
+ * its output. Returns that output.
+ */
+export async function expectProgramConfigError(keys: string, message: RegExp): Promise<string> {
+  const dir = makeTempDir();
+  try {
+    const conf = writeConfig(dir, `[program:x]\ncommand=/bin/true\n${keys}\n`);
+    const daemon = startDaemon(dir, ['-n', '-c', conf]);
+    const { code } = await daemon.exited;
+    const out = daemon.output();
+    if (code !== 2 || !message.test(out)) throw new Error(`${keys}: expected exit 2 and ${message}, got exit ${code}:\n${out}`);
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Polls `probe` every 20 ms until it returns a value; rejects with `what` after timeoutMs. */
 export async function waitFor<T>(probe: () => T | undefined | null | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

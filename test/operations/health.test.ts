@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIXTURES, freePort, makeTempDir, readJsonLines, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
+import { expectProgramConfigError, FIXTURES, freePort, makeTempDir, readJsonLines, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
 import { rpcCall } from '../helpers/rpc-client.js';
 import { getOverSocket, parseMetrics } from '../metrics/scrape.js';
 
@@ -126,12 +126,5 @@ test('health check keys are checked at load time, naming the key and section', a
     ['healthcheck_command=true\nhealthcheck_retries=0', /invalid value for healthcheck_retries in section \[program:x\]: must be at least 1, got 0/],
     ['healthcheck_command=true\nhealthcheck_timeout=soon', /invalid value for healthcheck_timeout in section \[program:x\]: not a number of seconds: 'soon'/],
   ];
-  for (const [keys, message] of cases) {
-    const dir = makeTempDir();
-    const conf = writeConfig(dir, `[program:x]\ncommand=/bin/true\n${keys}\n`);
-    const daemon = startDaemon(dir, ['-n', '-c', conf]);
-    const { code } = await daemon.exited;
-    assert.equal(code, 2, keys);
-    assert.match(daemon.output(), message);
-  }
+  for (const [keys, message] of cases) await expectProgramConfigError(keys, message);
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIXTURES, makeTempDir, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
+import { expectProgramConfigError, FIXTURES, makeTempDir, startDaemon, waitFor, writeConfig } from '../helpers/daemon.js';
 import { rpcCall } from '../helpers/rpc-client.js';
 import { daemonWithoutKoffi } from '../helpers/without-koffi.js';
 import { currentLimit, RLIMIT_KINDS } from '../../src/util/resource-limits.js';
@@ -96,13 +96,5 @@ test('impossible rlimit values are config errors naming the key and section', as
   if (process.getuid?.() !== 0 && Number.isFinite(nofile.hard) && nofile.hard < 1_000_000) {
     cases.push([`rlimit_nofile=${nofile.hard + 1}`, new RegExp(`invalid value for rlimit_nofile in section \\[program:x\\]: ${nofile.hard + 1} is above supervisord's own hard limit ${nofile.hard}, which only root can raise`)]);
   }
-  for (const [keys, message] of cases) {
-    const dir = makeTempDir();
-    const conf = writeConfig(dir, `[program:x]\ncommand=/bin/true\n${keys}\n`);
-    const daemon = startDaemon(dir, ['-n', '-c', conf]);
-    const { code } = await daemon.exited;
-    assert.equal(code, 2, keys);
-    assert.match(daemon.output(), message);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  for (const [keys, message] of cases) await expectProgramConfigError(keys, message);
 });

@@ -107,7 +107,13 @@ export function attachEventSources(supervisor: Supervisor, bus: EventBus, lineCo
         }
         const cuts = batch.cuts;
         if (cuts) event.cut = cuts;
-        else if (enabled[stream] && isUtf8(batch.body!)) attachLogBody(event, batch.body!, batch.count);
+        else if (enabled[stream]) {
+          // where only listener pools receive it, they count their hold on the body and its memory
+          // is recycled once they are done (ADR 0021); anyone else may keep the event: plain memory
+          const leased = consumers[stream].length === 0 && bus.onlyLeasingSubscribers(event.type) ? batch.leasedBody() : null;
+          const body = leased ? leased.body : batch.body!;
+          if (isUtf8(body)) attachLogBody(event, body, batch.count, leased?.lease ?? null);
+        }
         if (enabled[stream]) bus.publish(event);
         for (const consumer of consumers[stream]) consumer.deliver(event);
       });

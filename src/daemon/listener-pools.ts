@@ -59,7 +59,7 @@ export function attachListenerPools(supervisor: Supervisor, bus: EventBus, seria
       const adapter: PoolListener = {
         name: proc.name,
         isRunning: () => proc.state === ProcessState.RUNNING,
-        send: (bytes) => proc.writeStdin(bytes, MAX_STDIN_QUEUE) === 'ok',
+        send: (parts, written) => proc.writeStdin(parts, MAX_STDIN_QUEUE, written) === 'ok',
       };
       listeners.set(adapter, proc);
       proc.on('stdout', (chunk) => pool.listenerOutput(adapter, chunk));
@@ -89,7 +89,7 @@ export function attachListenerPools(supervisor: Supervisor, bus: EventBus, seria
     const backlog = carried.take(group.name);
     if (backlog) pool.adopt(backlog);
     // a pool subscribes as its group is created, so it sees its own PROCESS_GROUP_ADDED (4.2.5 too)
-    const unsubscribe = bus.subscribe(group.name, pool.events, (event) => pool.accept(event));
+    const unsubscribe = bus.subscribe(group.name, pool.events, (event) => pool.accept(event), { leasesLogBodies: true });
     pools.set(group.name, { pool, unsubscribe });
   };
 

@@ -9,6 +9,8 @@ export type EventHandler = (event: SupervisorEvent) => void;
 
 interface Subscriber {
   name: string;
+  /** counts its hold on a PROCESS_LOG body (a listener pool): the body's memory can be recycled */
+  leasesLogBodies: boolean;
   /** the concrete types it receives: abstract subscriptions expanded once, so matching is a lookup */
   concrete: ReadonlySet<string>;
   handler: EventHandler;
@@ -35,9 +37,13 @@ export class EventBus {
     this.onSubscriberError = report;
   }
 
-  /** Returns the function that unsubscribes. */
-  subscribe(name: string, types: Iterable<EventTypeName>, handler: EventHandler): () => void {
-    const subscriber: Subscriber = { name, concrete: expandSubscription(types), handler };
+  /**
+   * Returns the function that unsubscribes. `leasesLogBodies`: the handler retains the lease of a
+   * PROCESS_LOG body it keeps (log-body.ts) and releases it when done; any other subscriber may
+   * keep an event as long as it likes.
+   */
+  subscribe(name: string, types: Iterable<EventTypeName>, handler: EventHandler, options: { leasesLogBodies?: boolean } = {}): () => void {
+    const subscriber: Subscriber = { name, leasesLogBodies: options.leasesLogBodies ?? false, concrete: expandSubscription(types), handler };
     this.subscribers = [...this.subscribers, subscriber];
     return () => {
       this.subscribers = this.subscribers.filter((s) => s !== subscriber);
@@ -47,6 +53,11 @@ export class EventBus {
   /** True when someone receives this type: lets producers skip building events nobody wants. */
   hasSubscribers(type: ConcreteEventName): boolean {
     return this.subscribers.some((s) => s.concrete.has(type));
+  }
+
+  /** True when every subscriber of this type counts its hold on a log body (or there is none). */
+  onlyLeasingSubscribers(type: ConcreteEventName): boolean {
+    return this.subscribers.every((s) => s.leasesLogBodies || !s.concrete.has(type));
   }
 
   publish(event: SupervisorEvent): void {

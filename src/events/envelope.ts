@@ -31,15 +31,25 @@ export function encodeEnvelope(fields: EnvelopeFields, event: SupervisorEvent, p
   const body = Buffer.from(payload, 'utf8');
   // as many bytes as UTF-16 units means all ASCII (the usual case): no need to walk the text
   const length = body.length === payload.length ? payload.length : codePointLength(payload);
-  return envelopeOf(fields, event.type, body, length);
+  return Buffer.concat(envelopeOf(fields, event.type, [body], length));
 }
 
-/** The envelope of a payload already in bytes, `chars` its length in code points: nothing is decoded or rendered. */
-export function envelopeOf(fields: EnvelopeFields, eventname: string, body: Buffer, chars: number): Buffer {
+/** A payload part this small is copied behind the header line; a larger one is written as it is. */
+const SMALL_PART_BYTES = 4096;
+
+/**
+ * The envelope of a payload already in bytes, `chars` its length in code points: nothing is
+ * decoded or rendered. Parts to write as one (writev): the header line with the payload's small
+ * first part (a PROCESS_LOG token line) copied behind it, then the large parts as they are.
+ */
+export function envelopeOf(fields: EnvelopeFields, eventname: string, payload: readonly Buffer[], chars: number): Buffer[] {
   const header = Buffer.from(
     `ver:3.0 server:${fields.server} serial:${fields.serial} pool:${fields.pool} ` +
       `poolserial:${fields.poolserial} eventname:${eventname} len:${chars}\n`,
     'utf8',
   );
-  return Buffer.concat([header, body], header.length + body.length);
+  const first = payload[0];
+  if (first === undefined) return [header];
+  if (first.length > SMALL_PART_BYTES) return [header, ...payload];
+  return [Buffer.concat([header, first], header.length + first.length), ...payload.slice(1)];
 }

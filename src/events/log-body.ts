@@ -5,8 +5,16 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { ProcessLogEvent } from './types.js';
 import { joinLines } from '../output/line-framer.js';
+import type { BodyLease } from '../output/body-blocks.js';
 
-const bodies = new WeakMap<object, { body: Buffer; lines: number }>();
+/** The lines' bytes; `lease` when their memory is recycled: a holder retains it (body-blocks.ts). */
+export interface AttachedLogBody {
+  body: Buffer;
+  lines: number;
+  lease: BodyLease | null;
+}
+
+const bodies = new WeakMap<object, AttachedLogBody>();
 
 /**
  * `lines` (each without its newline) as one body, each line followed by a newline, or null
@@ -18,11 +26,11 @@ export function logBodyOf(lines: readonly Buffer[]): Buffer | null {
 }
 
 /** `body` holds `lines` lines of `event`, each with its newline. */
-export function attachLogBody(event: ProcessLogEvent, body: Buffer, lines: number): void {
-  bodies.set(event, { body, lines });
+export function attachLogBody(event: ProcessLogEvent, body: Buffer, lines: number, lease: BodyLease | null = null): void {
+  bodies.set(event, { body, lines, lease });
 }
 
-export function attachedLogBody(event: object): { body: Buffer; lines: number } | undefined {
+export function attachedLogBody(event: object): AttachedLogBody | undefined {
   return bodies.get(event);
 }
 

@@ -15,8 +15,11 @@ export interface PoolListener {
   readonly name: string;
   /** process state RUNNING: 4.2.5 sends nothing to a listener still inside startsecs */
   isRunning(): boolean;
-  /** writes to the listener's stdin; false when the pipe is gone (EPIPE) */
-  send(bytes: Buffer): boolean;
+  /**
+   * Writes the parts to the listener's stdin as one; false when the pipe is gone (EPIPE).
+   * `written` is called once the bytes left the daemon (or the write failed), when true was returned.
+   */
+  send(parts: readonly Buffer[], written?: () => void): boolean;
 }
 
 /** What the result handler made of a result body: 4.2.5's default accepts exactly `OK`. */
@@ -54,6 +57,13 @@ export interface PoolOptions {
 }
 
 type Buffered = WireEvent;
+
+/** The pool is done with an event (delivered, dropped, spooled): its hold on recycled memory ends, once. */
+function done(item: Buffered): void {
+  const lease = item.bodyLease;
+  item.bodyLease = null;
+  lease?.release();
+}
 
 /**
  * What a pool held when its run ended with a reload, for the next run's pool of the same name
@@ -149,8 +159,10 @@ export class ListenerPool {
   accept(event: SupervisorEvent): void {
     const serial = this.options.serials.serialOf(event);
     const item = toWireEvent({ event, serial, poolserial: this.nextPoolserial });
+    // the pool's hold on recycled line memory, given back by done()
+    item.bodyLease?.retain();
     // the payload is the event from now on: the lines' strings need not live as long as it waits
-    item.event = compactEvent(event, item.payload);
+    item.event = compactEvent(event, item.payload, item.bodyLease);
     this.nextPoolserial = this.nextPoolserial >= Number.MAX_SAFE_INTEGER ? 0 : this.nextPoolserial + 1;
     this.counters.accepted++;
     const spool = this.spooling();
@@ -167,6 +179,7 @@ export class ListenerPool {
     if (this.buffer.length >= this.options.bufferSize) {
       const discarded = this.buffer.shift()!;
       this.countDrop(discarded, `pool ${this.name} event buffer overflowed, discarding event ${discarded.serial}`);
+      done(discarded);
     }
     this.buffer.push(item);
   }
@@ -178,9 +191,9 @@ export class ListenerPool {
         this.buffer.push(item);
         return;
       }
-      if (this.memoryHeld + item.payload.length <= (this.options.memoryBytes ?? 0)) {
+      if (this.memoryHeld + item.payloadBytes <= (this.options.memoryBytes ?? 0)) {
         this.memory.push(item);
-        this.memoryHeld += item.payload.length;
+        this.memoryHeld += item.payloadBytes;
         return;
       }
     }
@@ -190,6 +203,8 @@ export class ListenerPool {
     } catch (err) {
       this.countDrop(item, `pool ${this.name} cannot spool event ${item.serial}, discarding it: ${(err as Error).message}`);
     }
+    // on disk (or dropped): its bytes in memory are no longer needed
+    done(item);
   }
 
   private countDrop(item: Buffered, firstMessage: string): void {
@@ -278,6 +293,7 @@ export class ListenerPool {
           return;
         }
         if (verdict === 'accepted') {
+          done(held);
           this.counters.delivered++;
           log.debug(`${listener.name}: event was processed`);
         } else {
@@ -318,6 +334,7 @@ export class ListenerPool {
    */
   close(when: string): void {
     const backlog = this.handOver();
+    backlog.items.forEach(done);
     const { events, lines } = backlogSize(backlog);
     if (events > 0) {
       this.counters.dropped += events;
@@ -369,6 +386,7 @@ export class ListenerPool {
     const unwanted = { events: 0, lines: 0, types: new Set<string>() };
     const take = (item: Buffered): void => {
       if (!this.wanted.has(item.event.type)) {
+        done(item);
         unwanted.events++;
         unwanted.lines += linesIn(item);
         unwanted.types.add(item.event.type);
@@ -426,7 +444,7 @@ export class ListenerPool {
   private shiftMemory(): Buffered {
     const item = this.memory[this.memoryHead]!;
     this.memory[this.memoryHead++] = undefined as unknown as Buffered;
-    this.memoryHeld -= item.payload.length;
+    this.memoryHeld -= item.payloadBytes;
     // a queue by index (shift() moves every element): compacted once the consumed half dominates
     if (this.memoryHead === this.memory.length) {
       this.memory = [];
@@ -465,7 +483,12 @@ export class ListenerPool {
       item.payload,
       item.payloadChars,
     );
-    if (!listener.send(envelope)) {
+    // the write holds the recycled line memory too, until the bytes have left (a listener that
+    // answers before reading the whole event must not see the block reused under the write)
+    const lease = item.bodyLease;
+    lease?.retain();
+    if (!listener.send(envelope, lease ? () => lease.release() : undefined)) {
+      lease?.release();
       this.options.logger.debug(`epipe occurred while sending event ${item.serial} to listener ${listener.name}, listener state unchanged`);
       return false;
     }

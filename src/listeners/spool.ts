@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { SupervisorEvent } from '../events/types.js';
+import { lineBodyBlocks } from '../output/body-blocks.js';
 import { compactEvent, toWireEvent, withoutLines, type WireEvent } from './wire-event.js';
 
 /** What a pool queues: an event with its serials (its payload is rendered when it is spooled). */
@@ -51,10 +52,16 @@ const HEADER_BYTES = CHECK_AT + CHECK_BYTES;
 
 const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-function checkOf(fields: Buffer, payload: Buffer): Buffer {
-  if (!crc32) return crypto.createHash('sha256').update(fields).update(payload).digest().subarray(0, CHECK_BYTES);
+function checkOf(fields: Buffer, payload: readonly Buffer[]): Buffer {
+  if (!crc32) {
+    const hash = crypto.createHash('sha256').update(fields);
+    for (const part of payload) hash.update(part);
+    return hash.digest().subarray(0, CHECK_BYTES);
+  }
+  let crc = crc32(fields);
+  for (const part of payload) crc = crc32(part, crc);
   const check = Buffer.allocUnsafe(CHECK_BYTES);
-  check.writeUInt32BE(crc32(payload, crc32(fields)) >>> 0);
+  check.writeUInt32BE(crc >>> 0);
   return check;
 }
 
@@ -147,19 +154,19 @@ export class EventSpool {
       event: isLog ? withoutLines(event) : (event as unknown as Record<string, unknown>),
     };
     const json = Buffer.from(JSON.stringify(fields, replacer));
-    const size = HEADER_BYTES + json.length + wire.payload.length;
+    const size = HEADER_BYTES + json.length + wire.payloadBytes;
     if (this.maxBytes > 0 && this.bytes + size > this.maxBytes) {
       throw new SpoolFullError(`spool ${this.path} is full (${this.maxBytes} bytes)`);
     }
     const head = Buffer.allocUnsafe(HEADER_BYTES + json.length);
     head.writeUInt32BE(json.length, 0);
-    head.writeUInt32BE(wire.payload.length, LENGTH_BYTES);
+    head.writeUInt32BE(wire.payloadBytes, LENGTH_BYTES);
     checkOf(json, wire.payload).copy(head, CHECK_AT);
     json.copy(head, HEADER_BYTES);
     const fd = this.open();
     try {
       // a full disk takes part of a write and refuses the rest: a short write is not the record
-      const parts = [head, wire.payload];
+      const parts = [head, ...wire.payload];
       let at = this.writeOffset;
       for (const part of parts) {
         for (let done = 0; done < part.length; ) {
@@ -183,7 +190,10 @@ export class EventSpool {
     this.heldLines += wire.lineCount;
   }
 
-  /** The oldest event; throws SpoolCorruptError (and empties the spool) when it cannot be read back whole. */
+  /**
+   * The oldest event; throws SpoolCorruptError (and empties the spool) when it cannot be read back
+   * whole. Its bodyLease, when not null, is the caller's hold on recycled memory: released when done.
+   */
   shift(): WireEvent | undefined {
     if (this.count === 0 || this.fd === null) return undefined;
     let item: WireEvent;
@@ -226,16 +236,35 @@ export class EventSpool {
     const length = jsonLength + payloadLength;
     // a damaged length must not make us allocate what it says: never more than was written
     if (length > available - HEADER_BYTES) throw new Error(`its record claims ${length} bytes where ${available - HEADER_BYTES} were written`);
-    // one read for both parts; the payload is a view of it, kept as long as the event waits
-    const body = Buffer.allocUnsafe(length);
-    if (fs.readSync(fd, body, 0, length, this.readOffset + HEADER_BYTES) !== length) throw new Error('its record is cut short');
-    const json = body.subarray(0, jsonLength);
-    const payload = body.subarray(jsonLength);
-    if (!checkOf(json, payload).equals(head.subarray(CHECK_AT))) throw new Error('its record fails its checksum');
-    const fields = JSON.parse(json.toString(), reviver) as RecordFields;
+    // one read for both parts; the payload is a view of it, kept as long as the event waits, in
+    // recycled memory where it is large (the taker's hold is the lease's first reference)
+    const taken = lineBodyBlocks.take(length);
+    const body = taken ? taken.body : Buffer.allocUnsafe(length);
+    let fields: RecordFields;
+    let payload: Buffer[];
+    try {
+      if (fs.readSync(fd, body, 0, length, this.readOffset + HEADER_BYTES) !== length) throw new Error('its record is cut short');
+      const json = body.subarray(0, jsonLength);
+      payload = [body.subarray(jsonLength)];
+      if (!checkOf(json, payload).equals(head.subarray(CHECK_AT))) throw new Error('its record fails its checksum');
+      fields = JSON.parse(json.toString(), reviver) as RecordFields;
+    } catch (err) {
+      taken?.lease.release();
+      throw err;
+    }
     this.readOffset += HEADER_BYTES + length;
-    const event = compactEvent(fields.event as unknown as SupervisorEvent, payload);
-    return { event, serial: fields.serial, poolserial: fields.poolserial, payload, payloadChars: fields.payloadChars, lineCount: fields.lineCount };
+    const lease = taken?.lease ?? null;
+    const event = compactEvent(fields.event as unknown as SupervisorEvent, payload, lease);
+    return {
+      event,
+      serial: fields.serial,
+      poolserial: fields.poolserial,
+      payload,
+      payloadBytes: payloadLength,
+      payloadChars: fields.payloadChars,
+      lineCount: fields.lineCount,
+      bodyLease: lease,
+    };
   }
 
   private open(): number {

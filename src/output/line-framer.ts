@@ -1,6 +1,8 @@
 // Cuts a channel's byte stream into whole lines for the consumers that want lines (PROCESS_LOG
 // events, plugins, syslog). Only built when a consumer exists: the plain file path never frames.
 
+import { lineBodyBlocks, type BodyLease } from './body-blocks.js';
+
 export type OutputStream = 'stdout' | 'stderr';
 
 /** One line of a child's output. */
@@ -77,31 +79,51 @@ export class LineBatch {
     readonly stream: OutputStream,
     /** capture time of the first line's first byte */
     readonly time: number,
-    /** the lines, each with its newline, when none is cut; null otherwise */
-    readonly body: Buffer | null,
+    private readonly bodyBytes: Buffer | null,
     /** how many lines */
     readonly count: number,
     lines: OutputLine[] | undefined,
     /** capture time of the lines after the first (all read in one chunk) */
     private readonly restTime: number,
+    /** the body's memory is recycled once every holder let go (body-blocks.ts); null: plain memory */
+    private readonly lease: BodyLease | null,
   ) {
     this.cutLines = lines;
   }
 
-  static ofBody(stream: OutputStream, body: Buffer, count: number, firstTime: number, restTime: number): LineBatch {
-    return new LineBatch(stream, firstTime, body, count, undefined, restTime);
+  static ofBody(stream: OutputStream, body: Buffer, count: number, firstTime: number, restTime: number, lease: BodyLease | null = null): LineBatch {
+    return new LineBatch(stream, firstTime, body, count, undefined, restTime, lease);
   }
 
   static ofLines(stream: OutputStream, lines: OutputLine[]): LineBatch {
     const whole = !lines.some((l) => l.cut);
     const body = whole ? joinLines(lines.map((l) => l.bytes)) : null;
-    return new LineBatch(stream, lines[0]!.time, body, lines.length, lines, 0);
+    return new LineBatch(stream, lines[0]!.time, body, lines.length, lines, 0, null);
   }
 
-  /** the lines as objects, cut out of the body on first use (views of it) */
+  /**
+   * The lines, each with its newline, when none is cut; null otherwise. Whoever reads it may keep
+   * it, so its memory is never recycled.
+   */
+  get body(): Buffer | null {
+    this.lease?.pin();
+    return this.bodyBytes;
+  }
+
+  /**
+   * The body for a holder that counts its hold: valid during the batch's delivery; to keep it
+   * longer, retain `lease` (when not null) and release it when done (docs/decisions/0021).
+   */
+  leasedBody(): { body: Buffer; lease: BodyLease | null } | null {
+    this.lease?.check();
+    return this.bodyBytes && { body: this.bodyBytes, lease: this.lease };
+  }
+
+  /** the lines as objects, cut out of the body on first use (views of it, so it is never recycled) */
   get lines(): OutputLine[] {
     if (this.cutLines) return this.cutLines;
-    const body = this.body!;
+    this.lease?.pin();
+    const body = this.bodyBytes!;
     const lines: OutputLine[] = [];
     let start = 0;
     for (let newline = body.indexOf(10); newline !== -1; newline = body.indexOf(10, start)) {
@@ -113,7 +135,7 @@ export class LineBatch {
 
   /** per line, how it was cut (null = whole), or null when none is */
   get cuts(): ('split' | 'partial' | null)[] | null {
-    return this.body ? null : this.lines.map((l) => l.cut ?? null);
+    return this.bodyBytes ? null : this.lines.map((l) => l.cut ?? null);
   }
 }
 
@@ -193,7 +215,10 @@ export class LineFramer {
     } else {
       for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, newline + 1)) count += 1;
     }
-    const body = Buffer.allocUnsafe(this.heldBytes + last + 1);
+    // recycled memory where the body is large (body-blocks.ts): the framer holds one reference
+    // while the batch is delivered, and whoever keeps the body takes its own
+    const taken = lineBodyBlocks.take(this.heldBytes + last + 1);
+    const body = taken ? taken.body : Buffer.allocUnsafe(this.heldBytes + last + 1);
     let at = 0;
     for (const part of this.held) at += part.copy(body, at);
     chunk.copy(body, at, 0, last + 1);
@@ -201,7 +226,11 @@ export class LineFramer {
     this.held = [];
     this.heldBytes = 0;
     if (last + 1 < chunk.length) this.keep(Buffer.from(chunk.subarray(last + 1)), time);
-    this.options.emit(LineBatch.ofBody(this.options.stream, body, count, firstTime, time));
+    try {
+      this.options.emit(LineBatch.ofBody(this.options.stream, body, count, firstTime, time, taken?.lease ?? null));
+    } finally {
+      taken?.lease.release();
+    }
     return true;
   }
 

@@ -487,12 +487,22 @@ export class Subprocess extends EventEmitter<SubprocessEvents> {
    * Queue bytes for the child's stdin (sendProcessStdin). 'not-running' without a pid or while
    * being stopped; 'closed' when the child closed its stdin; 'full' past maxQueued unread bytes.
    */
-  writeStdin(data: Buffer, maxQueued: number): 'ok' | 'not-running' | 'closed' | 'full' {
+  /**
+   * Writes `data`; parts given as an array go out together (one writev), not copied into one.
+   * On 'ok', `written` is called once the bytes left the daemon or the write failed.
+   */
+  writeStdin(data: Buffer | readonly Buffer[], maxQueued: number, written?: () => void): 'ok' | 'not-running' | 'closed' | 'full' {
     if (!this.currentPid || this.killing) return 'not-running';
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || stdin.writableEnded) return 'closed';
-    if (stdin.writableLength + data.length > maxQueued) return 'full';
-    stdin.write(data);
+    const parts = Buffer.isBuffer(data) ? [data] : data;
+    let bytes = 0;
+    for (const part of parts) bytes += part.length;
+    if (stdin.writableLength + bytes > maxQueued) return 'full';
+    const last = parts.length - 1;
+    if (last > 0) stdin.cork();
+    parts.forEach((part, i) => (i === last && written ? stdin.write(part, () => written()) : stdin.write(part)));
+    if (last > 0) stdin.uncork();
     return 'ok';
   }
 

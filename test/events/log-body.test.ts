@@ -51,6 +51,7 @@ test('an event with a body gets the payload and len: its text would give, withou
   assert.equal(decoded, 0, 'the lines were not decoded');
   const plain = { ...event, lines: ['a é', 'b 😀', '', 'last'] } as ProcessLogEvent;
   const fromText = toWireEvent({ event: plain, serial: 1, poolserial: 1 });
-  assert.equal(fromBytes.payload.toString(), fromText.payload.toString());
+  assert.equal(Buffer.concat(fromBytes.payload).toString(), Buffer.concat(fromText.payload).toString());
+  assert.equal(fromBytes.payloadBytes, Buffer.concat(fromText.payload).length);
   assert.deepEqual([fromBytes.payloadChars, fromBytes.lineCount], [fromText.payloadChars, 4]);
 });

@@ -24,9 +24,9 @@ class FakeListener implements PoolListener {
   isRunning(): boolean {
     return this.running;
   }
-  send(bytes: Buffer): boolean {
+  send(parts: readonly Buffer[]): boolean {
     if (this.broken) return false;
-    this.received.push(bytes.toString());
+    this.received.push(Buffer.concat(parts).toString());
     return true;
   }
 }

@@ -176,8 +176,10 @@ test('/metrics counts what the daemon did, over the unix socket and inet with au
   // SIGHUP: a new run with new processes, pools and plugin runners; the counters go on
   daemon.child.kill('SIGHUP');
   await waitFor(() => daemon.mainLog().match(/supervisord started with pid/g)?.length === 2, 20_000, 'the reload');
+  // the writer's last write, a partial line, may be read a moment after its lines: wait for every byte
   const after = await scrapeUntil('the new run to be up', (m) =>
     m.value('supervisor_process_output_lines_total', stream('stdout')) === 2 * OUT_LINES &&
+    m.value('supervisor_process_output_bytes_total', stream('stdout')) === 2 * OUT_BYTES &&
     m.value('supervisor_process_output_bytes_total', stream('stderr')) === 2 * ERR_BYTES &&
     m.find('supervisor_process_exits_total', { ...proc('flaky'), kind: 'expected' }) === 2,
   );

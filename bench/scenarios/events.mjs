@@ -144,7 +144,8 @@ export default {
     '13 M lines/s, more than the writer produces into a bare pipe (scenario 2\'s `writer | cat`); issue 20 asks 1× (pool ' +
     'of 1) and 1.5× (pool of 4) with nothing lost. How ours takes the firehose (ADR 0021): the payload is made once, ' +
     'from the lines\' bytes as read: the whole lines of one read are one body, with no object or string per line unless ' +
-    'a plugin reads them; a listener\'s stdin pipe is 256 KiB wide, so an envelope goes in one write; events past `buffer_size` wait in ' +
+    'a plugin reads them, in recycled memory that the pools give back once an event is delivered (a fresh buffer per read made V8 run a full ' +
+    'collection every ~10 MB); the envelope goes out as its parts (writev), so the lines are never copied after the read; a listener\'s stdin pipe is 256 KiB wide, so an envelope goes in one write; events past `buffer_size` wait in ' +
     'memory (`buffer_memory_maxbytes`, 4 MiB) and then in the spool file as those bytes, checked by a CRC-32 (before: JSON of the line ' +
     'strings, out to disk and back, the largest part of a profile of this run). Whatever the listener cannot take at ' +
     'once waits, so our figure is bounded by the listener\'s own speed (a Python loop per event) and by the daemon\'s CPU ' +

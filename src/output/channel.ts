@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { CaptureSplitter } from './capture.js';
 import { LineFramer, type LineBatch, type OutputStream } from './line-framer.js';
 import type { LogTarget } from './log-target.js';
-import { countChunk, type StreamCounts } from './output-counts.js';
+import { countBytesAndLines, countChunk, type StreamCounts } from './output-counts.js';
 import type { OutputSink } from './pipe-to-log.js';
 import { stripEscapes } from './strip-ansi.js';
 import type { SyslogWriter } from './syslog.js';
@@ -71,8 +71,8 @@ export class OutputChannel implements OutputSink {
   }
 
   write(chunk: Buffer): boolean {
-    countChunk(this.options.counts, chunk);
     if (this.plain && !this.options.wantsLines() && !this.options.logger.isEnabled(LEVELS.DEBG)) {
+      countChunk(this.options.counts, chunk);
       if (this.file === null) return true;
       this.blocked = !this.file.write(chunk);
       if (this.file.holdsPartial) this.armQuietFlush();
@@ -82,8 +82,11 @@ export class OutputChannel implements OutputSink {
     this.fileOk = true;
     // the chunk is the caller's to reuse: capture mode keeps parts of it, so it gets a copy; the
     // file and the line framer copy what they keep (the framer only the lines, once)
+    // the line framer counts the newlines of the chunk as it frames it: searched once, not twice
+    const newlines = this.capture ? -1 : this.deliver(chunk, false);
+    if (newlines >= 0) countBytesAndLines(this.options.counts, chunk.length, newlines);
+    else countChunk(this.options.counts, chunk);
     if (this.capture) this.capture.push(Buffer.from(chunk));
-    else this.deliver(chunk, false);
     if (this.holdsPartial()) this.armQuietFlush();
     this.blocked = !this.fileOk;
     return this.fileOk;
@@ -165,9 +168,10 @@ export class OutputChannel implements OutputSink {
     this.file?.flushPartial();
   }
 
-  private deliver(raw: Buffer, captured: boolean): void {
+  /** Returns the newlines of `raw` when the line framer counted them (it framed `raw` itself), else -1. */
+  private deliver(raw: Buffer, captured: boolean): number {
     const data = this.options.stripAnsi ? stripEscapes(raw) : raw;
-    if (data.length === 0) return;
+    if (data.length === 0) return -1;
     if (!captured && this.file) {
       if (this.stamper) {
         for (const part of this.stamper.stamp(data, this.time)) this.fileOk = this.file.write(part) && this.fileOk;
@@ -178,7 +182,9 @@ export class OutputChannel implements OutputSink {
     if (this.options.logger.isEnabled(LEVELS.DEBG)) {
       this.options.logger.debug(`'${this.options.processName}' ${this.options.stream} output:\n${describe(data)}`);
     }
-    if (!captured && (this.options.syslog !== null || this.options.wantsLines())) this.lineFramer().push(data, this.time);
+    if (captured || (this.options.syslog === null && !this.options.wantsLines())) return -1;
+    const newlines = this.lineFramer().push(data, this.time);
+    return data === raw ? newlines : -1;
   }
 
   private lineFramer(): LineFramer {

@@ -184,31 +184,34 @@ export class LineFramer {
 
   constructor(private readonly options: LineFramerOptions) {}
 
-  push(chunk: Buffer, time: number): void {
-    if (!this.pushBody(chunk, time)) this.pushLines(Buffer.from(chunk), time);
+  /** Returns the newlines in the chunk (counted on the way: the output counters need not search again). */
+  push(chunk: Buffer, time: number): number {
+    const newlines = this.pushBody(chunk, time);
+    return newlines >= 0 ? newlines : this.pushLines(Buffer.from(chunk), time);
   }
 
   /**
    * The usual case: no line of the chunk is longer than the cap. The whole lines become one body
    * (what is held, then the chunk up to its last newline: one copy, no object per line), the
-   * rest is held. false = some line needs cutting: the caller frames line by line.
+   * rest is held. Returns the newlines, or -1 when some line needs cutting: the caller frames line
+   * by line.
    */
-  private pushBody(chunk: Buffer, time: number): boolean {
+  private pushBody(chunk: Buffer, time: number): number {
     const max = this.options.maxLineBytes;
-    if (chunk.length === 0) return true;
+    if (chunk.length === 0) return 0;
     const last = chunk.lastIndexOf(10);
     if (last === -1) {
-      if (this.heldBytes + chunk.length > max) return false;
+      if (this.heldBytes + chunk.length > max) return -1;
       this.keep(Buffer.from(chunk), time);
-      return true;
+      return 0;
     }
-    if (chunk.length - last - 1 > max) return false;
+    if (chunk.length - last - 1 > max) return -1;
     let count = 0;
     if (this.heldBytes + chunk.length > max) {
       // some line may be too long: measure them (a native search per line, no object)
       let start = 0;
       for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
-        if (newline - start + (count === 0 ? this.heldBytes : 0) > max) return false;
+        if (newline - start + (count === 0 ? this.heldBytes : 0) > max) return -1;
         count += 1;
         start = newline + 1;
       }
@@ -231,7 +234,7 @@ export class LineFramer {
     } finally {
       taken?.lease.release();
     }
-    return true;
+    return count;
   }
 
   private keep(bytes: Buffer, time: number): void {
@@ -240,17 +243,20 @@ export class LineFramer {
     this.heldBytes += bytes.length;
   }
 
-  /** Line by line, cutting those longer than the cap; `chunk` is owned. */
-  private pushLines(chunk: Buffer, time: number): void {
+  /** Line by line, cutting those longer than the cap; `chunk` is owned. Returns the newlines. */
+  private pushLines(chunk: Buffer, time: number): number {
     const lines: OutputLine[] = [];
+    let newlines = 0;
     let start = 0;
     for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
       this.hold(chunk.subarray(start, newline), time, lines);
       this.release(lines, undefined);
+      newlines++;
       start = newline + 1;
     }
     if (start < chunk.length) this.hold(chunk.subarray(start), time, lines);
     if (lines.length > 0) this.options.emit(LineBatch.ofLines(this.options.stream, lines));
+    return newlines;
   }
   /** bytes of an unfinished line are held */
   get holdsPartial(): boolean {

@@ -27,3 +27,9 @@ export function countChunk(counts: StreamCounts, chunk: Buffer): void {
   for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) lines++;
   counts.lines += lines;
 }
+
+/** Adds a chunk whose newlines were already counted (by the line framer that framed it). */
+export function countBytesAndLines(counts: StreamCounts, bytes: number, newlines: number): void {
+  counts.bytes += bytes;
+  counts.lines += newlines;
+}

@@ -36,7 +36,8 @@ test('stateDir outlives reloads and restarts, is the instance\'s own, survives t
   const expected = path.join(dir, 'supervisor-ts-state', 'supervisor', 'plugin-keeper');
   let daemon = startDaemon(dir, ['-n', '-c', conf]);
   try {
-    await waitFor(() => fs.existsSync(`${dir}/state-path`), 10_000, 'the plugin to write where its directory is');
+    // the file appears empty a moment before the plugin's write lands in it
+    await waitFor(() => fs.existsSync(`${dir}/state-path`) && fs.readFileSync(`${dir}/state-path`, 'utf8') !== '', 10_000, 'the plugin to write where its directory is');
     assert.equal(fs.readFileSync(`${dir}/state-path`, 'utf8'), expected);
     assert.equal(fs.statSync(expected).mode & 0o777, 0o700, 'for this supervisord only');
     const before = await scrapeUntil(socket, (m) => seen(m) >= 2 && (m.find('supervisor_plugin_gauge', { plugin: 'keeper', name: 'last_pid' }) ?? 0) > 0, 'STARTING and RUNNING counted');

@@ -26,7 +26,9 @@ export const DAEMONS = [
     // BENCH_OURS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles our daemon in every scenario
     // BENCH_OURS_ROOT=DIR runs the bin/ of another checkout (an A/B of a change to src/)
     argv: [process.execPath, ...(process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean), path.join(OURS_ROOT, 'bin', 'supervisord.js')],
-    ctl: [process.execPath, path.join(OURS_ROOT, 'bin', 'supervisorctl.js')],
+    // run as a program, as a user, a script or a kubelet's exec probe runs it (and 4.2.5's below):
+    // its first lines are a shell launcher that execs the node on PATH (ADR 0014)
+    ctl: [path.join(OURS_ROOT, 'bin', 'supervisorctl.js')],
   },
   {
     id: 'theirs',

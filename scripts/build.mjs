@@ -14,7 +14,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const STAMP = path.join('dist', '.build-stamp');
 // what tsc reads (tsconfig.json's include) and what decides how it reads it
 const SOURCE_DIRS = ['src', 'plugins', 'test'];
-const SOURCE_FILES = ['tsconfig.json', 'package.json', 'scripts/bundle.mjs', 'scripts/bundle-import-meta.js'];
+const SOURCE_FILES = ['tsconfig.json', 'package.json', 'scripts/bundle.mjs', 'scripts/bundle-import-meta.js', 'scripts/bundle-cache.cjs'];
 
 /** The first source file of the checkout at `root` modified after `since` (ms), or null. */
 function changedSince(root, since) {

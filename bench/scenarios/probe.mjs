@@ -89,14 +89,16 @@ export default {
     `\`GET /readyz/app\` one after the other, each as a kubelet does (a new TCP connection, its headers, ` +
     `\`Connection: close\`, the answer read to the end), after ${WARMUP_PROBES} unmeasured ones; every answer must be 200. ` +
     `**exec**: the same client forks and execs the probe command ${EXEC_PROBES} times, one after the other: ours' ` +
-    `\`node bin/supervisorctl.js -c CONF status --probe app\` against ours, 4.2.5's \`/usr/bin/supervisorctl -c CONF status app\` ` +
+    `\`bin/supervisorctl.js -c CONF status --probe app\` (run as a program, as a kubelet runs \`supervisorctl\`) against ours, 4.2.5's \`/usr/bin/supervisorctl -c CONF status app\` ` +
     `against 4.2.5 (both exit 0). CPU per probe = the caller's user+system CPU (the client's own getrusage for httpGet, ` +
     `its children's for exec) plus the daemon's (/proc/PID/stat utime+stime delta, 10 ms ticks), divided by the probes.`,
   notes:
     'A kubelet makes an httpGet probe in its own (Go) process: one TCP connection, one request, no process ' +
     'started; the client row here (a C client) stands for that cost, which the kubelet pays in the same way. ' +
     'An exec probe starts a whole interpreter in the container each time (the `node -e 0` or `python3 -c 0` floor ' +
-    'is most of it), which the pod pays. The daemon\'s part of an exec probe is its answer to the one or two ' +
+    'is most of it), which the pod pays. Where NODE_EXTRA_CA_CERTS is set (as on the machine of these figures), node ' +
+    'parses that file at every start, 30-40 ms of CPU; ours\' `supervisorctl`, which makes no TLS connection, drops it ' +
+    'when run as a program (ADR 0014), 4.2.5\'s Python never reads it. The daemon\'s part of an exec probe is its answer to the one or two ' +
     'XML-RPC calls of `status`. Targets (issue 17): the httpGet probe at most 1 % of 4.2.5\'s exec probe; ' +
     'ours\' exec probe at most half of 4.2.5\'s.',
   defaultReps: 3,

@@ -1,12 +1,12 @@
 // 4.2.5's value converters (supervisor/datatypes.py) with their exact error texts. Each throws
 // PyValueError; the loader adds the section context 4.2.5 adds.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PyValueError, pyInt, pyRepr, pyStrip, pyStripChars } from './python.js';
 import { shlexTokens } from './shlex.js';
 import type { UserDatabase } from './users.js';
 import type { AutorestartSetting, LogLevelName } from './types.js';
+import { tempDirectory } from './host.js';
 
 /** 4.2.5's TRUTHY_STRINGS and FALSY_STRINGS (compared lower-cased); [plugin:x] booleans take the same words. */
 export const TRUTHY: readonly string[] = ['yes', 'true', 'on', '1'];
@@ -319,7 +319,7 @@ export function pythonTempdir(env: Record<string, string | undefined>): string {
     if (dir && isWritableDir(dir)) return path.resolve(dir);
   }
   for (const dir of ['/tmp', '/var/tmp', '/usr/tmp']) if (isWritableDir(dir)) return dir;
-  return os.tmpdir();
+  return tempDirectory();
 }
 
 function isWritableDir(dir: string): boolean {

@@ -2,7 +2,6 @@
 // parse, [include], [supervisord], [rpcinterface:x], process groups, HTTP servers, then the
 // [supervisord] user. The first error 4.2.5 would print is the ConfigError thrown here.
 import fs from 'node:fs';
-import os from 'node:os';
 import { asConfigError, inSectionSuffix, machineCheck, saneget, type LoadContext } from './context.js';
 import {
   boolean,
@@ -26,6 +25,7 @@ import { ENVIRONMENT_FILE_KEY, readEnvironmentFiles } from './environment-file.j
 import { ConfigError } from './errors.js';
 import { expand, type Expansions } from './expand.js';
 import { processGroupsFromParser } from './groups.js';
+import { hostName } from './host.js';
 import { globSorted } from './include.js';
 import { IniDocument, IniParseError } from './ini.js';
 import { pluginsFromParser } from './plugins.js';
@@ -52,11 +52,15 @@ function definedEnv(env: Record<string, string | undefined>): Array<[string, str
 function newContext(file: string, opts: LoaderOptions, parser: IniDocument): LoadContext {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
+  let hostname = opts.hostname;
   return {
     parser,
     configFile: file,
     here: pythonNormpath(joinPath(cwd, pythonDirname(file)) || cwd),
-    hostname: opts.hostname ?? os.hostname(),
+    // asked only where %(host_node_name)s can be expanded, which supervisorctl's section is not
+    get hostname() {
+      return (hostname ??= hostName());
+    },
     relaxed: opts.relaxed ?? false,
     users: opts.users ?? fileUserDatabase(),
     cwd,

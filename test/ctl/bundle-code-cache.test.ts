@@ -42,3 +42,14 @@ test('a code cache older than the bundle is not used, and supervisorctl still ru
   assert.equal(r.stdout, `unix://${path.join(root, 'none.sock')} no such file\n`);
   assert.equal(r.status, 4);
 });
+
+test('the code cache is made from a call our supervisord answered, so the answer\'s path is in it too', (t) => {
+  const dir = makeTempDir('sv-code-cache-');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'supervisorctl.cjs.cache');
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'bundle-cache.cjs'), out], { encoding: 'utf8' });
+  assert.equal(r.stderr, '', 'no word of a daemon that did not answer');
+  assert.match(r.stdout, /^bundle-cache: made from a call our supervisord answered: app +RUNNING +pid \d+/);
+  assert.equal(r.status, 0);
+  assert.ok(fs.statSync(out).size > 0);
+});

@@ -98,7 +98,7 @@ test('quickstart: programs run and log to the terminal; the README supervisorctl
  */
 function builtCheckout(root: string): void {
   for (const dir of ['src', 'plugins', 'test', 'node_modules']) fs.symlinkSync(path.join(REPO_ROOT, dir), path.join(root, dir));
-  for (const file of ['package.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/bundle.mjs', 'scripts/bundle-import-meta.js', 'bin/package.json', 'bin/supervisord.js', 'bin/supervisorctl.js']) {
+  for (const file of ['package.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/bundle.mjs', 'scripts/bundle-import-meta.js', 'scripts/bundle-cache.cjs', 'bin/package.json', 'bin/supervisord.js', 'bin/supervisorctl.js']) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.copyFileSync(path.join(REPO_ROOT, file), path.join(root, file));
   }

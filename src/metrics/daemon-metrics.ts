@@ -2,7 +2,8 @@
 // lives as long as the daemon, across SIGHUP reloads, like the event bus. Nothing is counted here
 // on a hot path: the modules that own the numbers keep plain counters, each run is observed
 // through their read-only accessors and the core's state changes, and a scrape renders them.
-import { collectDefaultMetrics, Registry } from 'prom-client';
+// prom-client itself (registry.ts) is loaded at the first scrape: until then nothing of it runs.
+import type { Registry } from 'prom-client';
 import type { EventBus } from '../events/bus.js';
 import type { ListenerPool } from '../listeners/pool.js';
 import type { OutputCountsView } from '../output/output-counts.js';
@@ -14,7 +15,6 @@ import { processStateName } from '../process/states.js';
 import type { MemoryLimitHit, StateChange } from '../process/subprocess.js';
 import type { GroupUpdate, Supervisor } from '../process/supervisor.js';
 import { CarriedTotals } from './carried-totals.js';
-import { registerFamilies } from './families.js';
 import { processKey, ProcessTallies } from './process-tally.js';
 import {
   EMPTY_SNAPSHOT,
@@ -28,10 +28,15 @@ import {
   type Snapshot,
 } from './snapshot.js';
 
-/** What the HTTP route needs: the exposition text and its content type. */
+/** One scrape's answer: the exposition text and its content type. */
+export interface MetricsText {
+  contentType: string;
+  text: string;
+}
+
+/** What the HTTP route needs. */
 export interface MetricsRenderer {
-  readonly contentType: string;
-  render(): Promise<string>;
+  render(): Promise<MetricsText>;
 }
 
 /** The objects of one run that own numbers. */
@@ -41,14 +46,9 @@ export interface RunSources {
   plugins: { readonly instances: ReadonlyMap<string, PluginRunner>; readonly reported: ReadonlyMap<string, PluginMetricsRegistry> };
 }
 
-// prom-client samples event loop delay on a timer of this period; its default (10 ms) wakes an idle
-// daemon 100 times a second. At this period it never fires: the percentile gauges it feeds are
-// dropped below, and nodejs_eventloop_lag_seconds (measured at each scrape) stays.
-const NO_LOOP_SAMPLING_MS = 2 ** 31 - 1;
-const LOOP_DELAY_PERCENTILES = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'].map((s) => `nodejs_eventloop_lag_${s}_seconds`);
-
 export class DaemonMetrics implements MetricsRenderer {
-  private readonly registry = new Registry();
+  /** made at the first scrape (registry.ts) */
+  private registry: Promise<Registry> | null = null;
   private readonly tallies = new ProcessTallies();
   private readonly output = new CarriedTotals<OutputCountsView, OutputCounter>(OUTPUT_COUNTERS, (c) => ({
     stdoutBytes: c.stdout.bytes,
@@ -63,15 +63,7 @@ export class DaemonMetrics implements MetricsRenderer {
   private run: RunSources | null = null;
   private current: Snapshot = EMPTY_SNAPSHOT;
 
-  constructor(private readonly bus: EventBus) {
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: NO_LOOP_SAMPLING_MS });
-    for (const name of LOOP_DELAY_PERCENTILES) this.registry.removeSingleMetric(name);
-    registerFamilies(this.registry, () => this.current);
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
-  }
+  constructor(private readonly bus: EventBus) {}
 
   /** Follow one run until the returned function is called (the run's end, after its last state change). */
   observeRun(run: RunSources): () => void {
@@ -113,9 +105,17 @@ export class DaemonMetrics implements MetricsRenderer {
   }
 
   /** The exposition text of every metric, read now. */
-  render(): Promise<string> {
+  async render(): Promise<MetricsText> {
+    this.registry ??= import('./registry.js').then(({ makeRegistry }) => makeRegistry(() => this.current));
+    let registry: Registry;
+    try {
+      registry = await this.registry;
+    } catch (err) {
+      this.registry = null; // the next scrape tries again
+      throw err;
+    }
     this.current = this.snapshot();
-    return this.registry.metrics();
+    return { contentType: registry.contentType, text: await registry.metrics() };
   }
 
   private trackGroup(run: RunSources, group: ProcessGroup): void {

@@ -196,10 +196,10 @@ function handleMetrics(ctx: HandlerContext, metrics: MetricsRenderer, req: Incom
     return;
   }
   metrics.render().then(
-    (text) => {
+    ({ contentType, text }) => {
       if (res.destroyed) return;
       const body = Buffer.from(text, 'utf8');
-      res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': body.length });
+      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': body.length });
       res.end(req.method === 'HEAD' ? undefined : body);
     },
     (err: unknown) => {

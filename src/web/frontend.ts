@@ -1,8 +1,10 @@
 // The web layer on our HTTP servers: the status and log pages, their WebSocket, and /events.
 // Every entry point catches its own errors: the web layer never takes the daemon down.
+// ws is loaded at the first WebSocket upgrade: a daemon whose pages are never opened does not pay
+// for it (~3 MiB of private memory at start-up, docs/decisions/0020).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logging/logger.js';
 import type { Supervisor } from '../process/supervisor.js';
@@ -22,19 +24,53 @@ export interface WebFrontendOptions {
 const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
 export class WebFrontend {
-  private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  /** the WebSocket server, made at the first upgrade */
+  private sockets: Promise<WebSocketServer> | null = null;
+  /** the same, once made: close() ends its clients at once */
+  private loaded: WebSocketServer | null = null;
   private readonly hub: PageHub;
+  private closed = false;
 
   constructor(private readonly options: WebFrontendOptions) {
     this.hub = new PageHub(options.supervisor, options.logger);
-    // ws answers a handshake it refuses and destroys the socket at once: a client still sending
-    // (a body) then gets a reset, often before it has read the answer. Refused here instead, with
-    // the lingering close of refuse().
-    this.sockets.on('wsClientError', (err: Error, socket: Duplex) => {
-      if (err.message === 'Invalid HTTP method') refuse(socket, 405, 'Method Not Allowed', err.message, { Allow: 'GET' });
-      else if (/Sec-WebSocket-Version/.test(err.message)) refuse(socket, 400, 'Bad Request', err.message, { 'Sec-WebSocket-Version': '13, 8' });
-      else refuse(socket, 400, 'Bad Request', err.message);
+  }
+
+  private socketServer(): Promise<WebSocketServer> {
+    this.sockets ??= import('ws').then(({ WebSocketServer }) => {
+      const server = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+      // ws answers a handshake it refuses and destroys the socket at once: a client still sending
+      // (a body) then gets a reset, often before it has read the answer. Refused here instead, with
+      // the lingering close of refuse().
+      server.on('wsClientError', (err: Error, socket: Duplex) => {
+        if (err.message === 'Invalid HTTP method') refuse(socket, 405, 'Method Not Allowed', err.message, { Allow: 'GET' });
+        else if (/Sec-WebSocket-Version/.test(err.message)) refuse(socket, 400, 'Bad Request', err.message, { 'Sec-WebSocket-Version': '13, 8' });
+        else refuse(socket, 400, 'Bad Request', err.message);
+      });
+      this.loaded = server;
+      return server;
     });
+    return this.sockets;
+  }
+
+  /** Completes the WebSocket handshake on `socket` (once ws is loaded), then hands the connection to `attach`. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, attach: (ws: WebSocket) => void): void {
+    this.socketServer().then(
+      (server) => {
+        try {
+          // the run ended (or the client left) while ws was loading
+          if (this.closed || socket.destroyed) socket.destroy();
+          else server.handleUpgrade(req, socket, head, attach);
+        } catch (err) {
+          this.options.logger.error(`web socket upgrade failed: ${(err as Error).stack ?? String(err)}`);
+          socket.destroy();
+        }
+      },
+      (err: unknown) => {
+        this.sockets = null; // the next upgrade tries again
+        this.options.logger.error(`web socket upgrade failed: ${(err as Error)?.stack ?? String(err)}`);
+        socket.destroy();
+      },
+    );
   }
 
   /** Answers a GET for one of the pages or assets; false when the path is not ours (the caller says 404). */
@@ -58,9 +94,9 @@ export class WebFrontend {
       } else if (url.pathname === '/events') {
         const filter = parseEventFilter(url.searchParams);
         if (typeof filter === 'string') return refuse(socket, 400, 'Bad Request', filter);
-        this.sockets.handleUpgrade(req, socket, head, (ws) => streamEvents(ws, this.options.bus, filter));
+        this.upgrade(req, socket, head, (ws) => streamEvents(ws, this.options.bus, filter));
       } else if (url.pathname === '/ws') {
-        this.sockets.handleUpgrade(req, socket, head, (ws) => this.hub.attach(ws, peerOf(req)));
+        this.upgrade(req, socket, head, (ws) => this.hub.attach(ws, peerOf(req)));
       } else {
         refuse(socket, 404, 'Not Found');
       }
@@ -72,9 +108,11 @@ export class WebFrontend {
 
   /** Ends every page and /events connection and the sampler (end of a run). */
   close(): void {
+    this.closed = true;
     this.hub.close();
-    for (const client of this.sockets.clients) client.terminate();
-    this.sockets.close();
+    if (this.loaded === null) return; // an upgrade still loading ws is refused when it is in
+    for (const client of this.loaded.clients) client.terminate();
+    this.loaded.close();
   }
 }
 

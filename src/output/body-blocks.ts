@@ -19,6 +19,8 @@ const LARGEST_BLOCK = 1024 * 1024;
 const MAX_FREE_BYTES = 8 * 1024 * 1024;
 /** Free blocks are let go once no body was taken for this long: an idle daemon keeps none. */
 const IDLE_TRIM_MS = 10_000;
+/** A block is the body's size rounded up to whole pages, so the next read's body of about the same size fits it. */
+const PAGE = 4096;
 
 export class BodyLease {
   private refs = 1;
@@ -59,28 +61,42 @@ export class BodyLease {
 }
 
 export class BodyBlocks {
-  private readonly free = new Map<number, Buffer[]>();
+  /** free blocks, any size: few (MAX_FREE_BYTES of 256 KiB reads is 32) */
+  private readonly free: Buffer[] = [];
   private freeBytes = 0;
   private takenSinceTrim = false;
   private trimTimer: NodeJS.Timeout | null = null;
 
-  /** `bytes` of memory and its lease (one reference: the caller's), or null for a plain allocation. */
+  /**
+   * `bytes` of memory and its lease (one reference: the caller's), or null for a plain allocation.
+   * A new block is hardly larger than the body: where the body is pinned (a plugin keeps the
+   * lines) it costs what a plain buffer costs, in memory and in V8's external-memory accounting,
+   * which schedules full collections by it.
+   */
   take(bytes: number): { body: Buffer; lease: BodyLease } | null {
     if (bytes < SMALLEST_BLOCK || bytes > LARGEST_BLOCK) return null;
-    const size = blockSize(bytes);
-    let block = this.free.get(size)?.pop();
-    if (block) this.freeBytes -= size;
-    else block = Buffer.allocUnsafeSlow(size);
+    const block = this.takeFree(bytes) ?? Buffer.allocUnsafeSlow(Math.ceil(bytes / PAGE) * PAGE);
     this.takenSinceTrim = true;
     return { body: block.subarray(0, bytes), lease: new BodyLease(this, block) };
+  }
+
+  /** The smallest free block that holds `bytes` without wasting more than half of it. */
+  private takeFree(bytes: number): Buffer | undefined {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const size = this.free[i]!.length;
+      if (size >= bytes && size <= 2 * bytes && (best === -1 || size < this.free[best]!.length)) best = i;
+    }
+    if (best === -1) return undefined;
+    const [block] = this.free.splice(best, 1);
+    this.freeBytes -= block!.length;
+    return block;
   }
 
   /** @internal the lease's last release */
   giveBack(block: Buffer): void {
     if (this.freeBytes + block.length > MAX_FREE_BYTES) return;
-    let list = this.free.get(block.length);
-    if (!list) this.free.set(block.length, (list = []));
-    list.push(block);
+    this.free.push(block);
     this.freeBytes += block.length;
     this.armTrim();
   }
@@ -97,20 +113,13 @@ export class BodyBlocks {
         this.takenSinceTrim = false;
         return;
       }
-      this.free.clear();
+      this.free.length = 0;
       this.freeBytes = 0;
       clearInterval(this.trimTimer!);
       this.trimTimer = null;
     }, IDLE_TRIM_MS);
     this.trimTimer.unref();
   }
-}
-
-/** The power of two a body of `bytes` is kept in. */
-function blockSize(bytes: number): number {
-  let size = SMALLEST_BLOCK;
-  while (size < bytes) size *= 2;
-  return size;
 }
 
 /** The daemon's one recycler: every channel's framer takes from it, every pool gives back to it. */

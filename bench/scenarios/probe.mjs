@@ -100,7 +100,10 @@ export default {
     'parses that file at every start, 30-40 ms of CPU; ours\' `supervisorctl`, which makes no TLS connection, drops it ' +
     'when run as a program (ADR 0014), 4.2.5\'s Python never reads it. The daemon\'s part of an exec probe is its answer to the one or two ' +
     'XML-RPC calls of `status`. Targets (issue 17): the httpGet probe at most 1 % of 4.2.5\'s exec probe; ' +
-    'ours\' exec probe at most half of 4.2.5\'s.',
+    'ours\' exec probe at most half of 4.2.5\'s. Issue 20\'s peak anonymous RSS here (within 1.25× of 4.2.5\'s) is missed by ' +
+    'about 1 MiB (ADR 0020, part D): every TCP connection leaves about 1 KB that only a full collection frees (a plain Node HTTP ' +
+    'server does the same), and the thousands of probes fill the young generation to its 2 × 4 MiB; the two cures measured, ' +
+    '2 MiB semi-spaces and a full collection every 500 connections, cost 10 % of the event firehose and 8 % of a probe\'s CPU.',
   defaultReps: 3,
   metrics: [
     { key: 'http', label: 'CPU per httpGet probe (GET /readyz/app): client + daemon', unit: 'ms', better: 'lower', target: { ratio: 100, against: 'exec', base: "4.2.5's exec probe", issue: 17 } },

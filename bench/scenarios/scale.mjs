@@ -179,7 +179,12 @@ export default {
     'of the programs\' state (about 20 KiB per program) and the binary\'s 44 MiB of file-backed pages, which are ' +
     'shared with every node process of the host. `stop all` at 1000: in a profile of that window the daemon is idle four ' +
     'fifths of the time (the 1000 kill(2) calls take 0.12 s, reaping and logging a few ms); the rest is the ' +
-    'kernel ending 1000 processes and the ctl\'s own start, as 4.2.5\'s figure next to it shows.',
+    'kernel ending 1000 processes and the ctl\'s own start, as 4.2.5\'s figure next to it shows. Issue 20\'s targets at 1000 ' +
+    'programs (anonymous RSS within 1.25× of 4.2.5\'s, RSS within 80 MiB) are missed; the profile (ADR 0020, parts C and D): ' +
+    'about 14 KiB of heap per program (three pipes, each a net.Socket with its stream states; ~26 closures; the parsed config), and ' +
+    'V8 pages left half empty by the boot (35 MiB of pages holding 23 MiB of live objects), which only a compacting collection ' +
+    'gives back, at the price of a 20 MiB transient while it moves every page; with the binary\'s 44 MiB of file-backed pages, ' +
+    '80 MiB in all would need the anonymous part at 36 MiB.',
   defaultReps: 1,
   metrics,
   async once(daemon) {

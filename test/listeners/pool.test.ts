@@ -7,6 +7,18 @@ import { EventBus, EventSerials } from '../../src/events/bus.js';
 import { ListenerPool, type PoolListener } from '../../src/listeners/pool.js';
 import type { SupervisorEvent } from '../../src/events/types.js';
 import { LEVELS } from '../../src/logging/levels.js';
+import { EventSpool } from '../../src/listeners/spool.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+
+/** A temp dir for a test's spool files, removed when the test ends. */
+function spoolDir(t: TestContext): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 class MemoryLogger extends Logger {
   readonly lines: string[] = [];
@@ -194,12 +206,8 @@ test('a subscriber that throws does not stop delivery to the others', () => {
   assert.equal(bus.hasSubscribers('TICK_5'), true);
 });
 
-test('spool overflow: 10,000 events through a buffer of 10 to a slow listener, all delivered in order, none dropped', async () => {
-  const { EventSpool } = await import('../../src/listeners/spool.js');
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+test('spool overflow: 10,000 events through a buffer of 10 to a slow listener, all delivered in order, none dropped', async (t) => {
+  const dir = spoolDir(t);
   const spool = new EventSpool(path.join(dir, 'p.spool'));
   const pool = new ListenerPool({
     name: 'p', events: ['PROCESS_LOG'], bufferSize: 10, identifier: 's', serials: new EventSerials(), logger: new MemoryLogger(),
@@ -221,12 +229,8 @@ test('spool overflow: 10,000 events through a buffer of 10 to a slow listener, a
   spool.close();
 });
 
-test('a spool over its byte cap drops the newest (the spooled ones are kept, in order), counts every drop, logs once per burst', async () => {
-  const { EventSpool } = await import('../../src/listeners/spool.js');
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+test('a spool over its byte cap drops the newest (the spooled ones are kept, in order), counts every drop, logs once per burst', async (t) => {
+  const dir = spoolDir(t);
   const spool = new EventSpool(path.join(dir, 'p.spool'), 2000);
   const logger = new MemoryLogger();
   const pool = new ListenerPool({ name: 'p', events: ['TICK'], bufferSize: 2, identifier: 's', serials: new EventSerials(), logger, overflow: 'spool', spool });
@@ -253,12 +257,8 @@ test('a spool over its byte cap drops the newest (the spooled ones are kept, in 
   assert.equal(fs.existsSync(spool.path), false, 'closing the pool removes its spool file');
 });
 
-test('a reload hands a pool\'s events to the next run\'s pool: taken over in order (spool and poolserials too), or through 4.2.5\'s buffer in a dropping pool', async () => {
-  const { EventSpool } = await import('../../src/listeners/spool.js');
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+test('a reload hands a pool\'s events to the next run\'s pool: taken over in order (spool and poolserials too), or through 4.2.5\'s buffer in a dropping pool', async (t) => {
+  const dir = spoolDir(t);
   const serials = new EventSerials();
   const spooling = (name: string, spool = new EventSpool(path.join(dir, `${name}.spool`))) =>
     new ListenerPool({ name: 'p', events: ['TICK'], bufferSize: 2, identifier: 's', serials, logger: new MemoryLogger(), overflow: 'spool', spool });
@@ -291,15 +291,10 @@ test('a reload hands a pool\'s events to the next run\'s pool: taken over in ord
   assert.deepEqual(dropping.stats.dropped, 15);
   assert.deepEqual(drain(dropping), ['15/15', '16/16', '17/17', '18/18', '19/19'], "the newest five, as 4.2.5's buffer keeps them");
   assert.equal(fs.existsSync(path.join(dir, 'again.spool')), false, 'the carried spool is read and removed');
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the memory tier: past buffer_size events wait in memory up to its bytes, then in the spool file; all come out in order, whole, each once', async () => {
-  const { EventSpool } = await import('../../src/listeners/spool.js');
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-'));
+test('the memory tier: past buffer_size events wait in memory up to its bytes, then in the spool file; all come out in order, whole, each once', async (t) => {
+  const dir = spoolDir(t);
   const spool = new EventSpool(path.join(dir, 'p.spool'));
   const results: string[] = [];
   const pool = new ListenerPool({
@@ -340,5 +335,4 @@ test('the memory tier: past buffer_size events wait in memory up to its bytes, t
   assert.deepEqual(results, Array.from({ length: 31 }, (_, i) => `a${i} ☃|b${i} 😀|`));
   assert.deepEqual([pool.stats.buffered, pool.stats.spooled, pool.stats.dropped], [0, 0, 0]);
   spool.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });

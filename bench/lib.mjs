@@ -337,6 +337,24 @@ export function writerCommand() {
   return ['/usr/bin/python3', path.join(BENCH_DIR, 'helpers', 'writer.py')];
 }
 
+/**
+ * The `[program:w]` section of the writer with `args`, started over RPC (autostart=false), its
+ * stdout to DIR/w.log without rotation, stderr to NONE; `extra` lines are added to it.
+ */
+export function writerProgram(dir, args, extra = []) {
+  return [
+    '[program:w]',
+    `command=${[...writerCommand(), ...args].join(' ')}`,
+    'autostart=false',
+    'autorestart=false',
+    'startsecs=0',
+    `stdout_logfile=${dir}/w.log`,
+    'stdout_logfile_maxbytes=0',
+    'stderr_logfile=NONE',
+    ...extra,
+  ];
+}
+
 /** Total size of the files that exist among `files`. */
 export function totalSize(files) {
   let bytes = 0;

@@ -6,7 +6,7 @@
 // no-op plugin (ours only: 4.2.5 has no plugins).
 import fs from 'node:fs';
 import path from 'node:path';
-import { BENCH_DIR, cpuMs, makeTempDir, quantile, scaled, sleep, startDaemon, totalSize, waitRunning, wallMs, writeConfig, writerCommand } from '../lib.mjs';
+import { BENCH_DIR, cpuMs, makeTempDir, quantile, scaled, sleep, startDaemon, totalSize, waitRunning, wallMs, writeConfig, writerProgram } from '../lib.mjs';
 
 const LINE_BYTES = 100;
 const FIREHOSE_LINES = scaled(1_000_000);
@@ -84,15 +84,7 @@ function readCounts(dir) {
 
 function config(dir, writer, v, counts, latencies) {
   const sections = [
-    '[program:w]',
-    `command=${[...writerCommand(), ...writer.args].join(' ')}`,
-    'autostart=false',
-    'autorestart=false',
-    'startsecs=0',
-    `stdout_logfile=${dir}/w.log`,
-    'stdout_logfile_maxbytes=0',
-    'stderr_logfile=NONE',
-    `stdout_events_enabled=${v.plugin ? 'false' : 'true'}`,
+    ...writerProgram(dir, writer.args, [`stdout_events_enabled=${v.plugin ? 'false' : 'true'}`]),
     '',
   ];
   if (v.plugin) {

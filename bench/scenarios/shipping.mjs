@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { BENCH_DIR, cpuMs, makeTempDir, scaled, sleep, startDaemon, totalSize, wallMs, writeConfig, writerCommand } from '../lib.mjs';
+import { BENCH_DIR, cpuMs, makeTempDir, scaled, sleep, startDaemon, totalSize, wallMs, writeConfig, writerProgram } from '../lib.mjs';
 
 const LINE_BYTES = 100;
 const LINES = scaled(1_000_000);
@@ -75,14 +75,7 @@ function scrapeCounter(socketPath, name) {
 
 function config(dir, variant, port) {
   const sections = [
-    '[program:w]',
-    `command=${[...writerCommand(), 'numbered', LINE_BYTES, LINES].join(' ')}`,
-    'autostart=false',
-    'autorestart=false',
-    'startsecs=0',
-    `stdout_logfile=${dir}/w.log`,
-    'stdout_logfile_maxbytes=0',
-    'stderr_logfile=NONE',
+    ...writerProgram(dir, ['numbered', LINE_BYTES, LINES]),
     '',
   ];
   if (variant.key === 'fluentd') sections.push('[plugin:ship]', 'module=fluentd', `port=${port}`, 'programs=w', 'events=PROCESS_LOG');

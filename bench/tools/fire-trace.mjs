@@ -9,7 +9,7 @@
 // run it for each side in turn.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BENCH_DIR, DAEMONS, makeTempDir, median, sleep, startDaemon, totalSize, waitRunning, wallMs, writeConfig, writerCommand } from '../lib.mjs';
+import { BENCH_DIR, DAEMONS, makeTempDir, median, sleep, startDaemon, totalSize, waitRunning, wallMs, writeConfig, writerProgram } from '../lib.mjs';
 
 const [which = 'ours', poolArg = '1', roundsArg = '1'] = process.argv.slice(2);
 const pool = Number(poolArg);
@@ -31,15 +31,7 @@ async function once() {
   const config = writeConfig(
     dir,
     [
-      '[program:w]',
-      `command=${[...writerCommand(), 'line', 100, LINES].join(' ')}`,
-      'autostart=false',
-      'autorestart=false',
-      'startsecs=0',
-      `stdout_logfile=${dir}/w.log`,
-      'stdout_logfile_maxbytes=0',
-      'stderr_logfile=NONE',
-      'stdout_events_enabled=true',
+      ...writerProgram(dir, ['line', 100, LINES], ['stdout_events_enabled=true']),
       '',
       '[eventlistener:l]',
       `command=/usr/bin/python3 ${path.join(BENCH_DIR, 'helpers', 'trace-listener.py')}`,
